@@ -1,1 +1,1 @@
-export * from "./backend.js";
+export * from './backend.js';

@@ -1,0 +1,194 @@
+import type { Shape } from '../backend.js';
+import { engine } from '../engine.js';
+import { composite } from '../memory.js';
+import { assertShape, assertTensor, fmt, normalizeAxis, shapesEqual } from '../shape.js';
+import { sizeOf, Tensor } from '../tensor.js';
+import { zeros } from './creation.js';
+import { add } from './elementwise.js';
+import { runKernel } from './op.js';
+
+/**
+ * Same values, new shape: no kernel runs, the new tensor shares the storage (core counts references).
+ * One size may be -1 and is inferred.
+ */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  assertTensor('reshape', 'x', x);
+  const inferred = shape.indexOf(-1);
+  let resolved = [...shape];
+  if (inferred >= 0) {
+    if (shape.indexOf(-1, inferred + 1) >= 0)
+      throw new Error(`reshape: only one size may be -1, got ${fmt(shape)}`);
+    const known = sizeOf(shape.filter((_, i) => i !== inferred));
+    if (known === 0 || x.size % known !== 0) {
+      throw new Error(`reshape: cannot infer -1 in ${fmt(shape)} for a tensor of shape ${fmt(x.shape)}`);
+    }
+    resolved = shape.map((d, i) => (i === inferred ? x.size / known : d));
+  }
+  assertShape('reshape', 'shape', resolved);
+  if (sizeOf(resolved) !== x.size) {
+    throw new Error(
+      `reshape: cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${fmt(resolved)} (${sizeOf(resolved)} elements)`,
+    );
+  }
+  if (shapesEqual(resolved, x.shape)) return x;
+  const y = new Tensor(x.storage, resolved, x.backend);
+  engine.record({ opName: 'reshape', inputs: [x], output: y, backward: (dy) => [reshape(dy, x.shape)] });
+  return y;
+}
+
+/** Flattens to 2-D: `[prod(shape[:axis]), prod(shape[axis:])]`. */
+export function flatten(x: Tensor, axis = 1): Tensor {
+  assertTensor('flatten', 'x', x);
+  const a = axis === x.rank ? axis : normalizeAxis('flatten', axis, x.rank);
+  return reshape(x, [sizeOf(x.shape.slice(0, a)), sizeOf(x.shape.slice(a))]);
+}
+
+/** Repeats size-1 dims (numpy broadcasting) up to `shape`. */
+export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  assertTensor('broadcastTo', 'x', x);
+  if (shapesEqual(x.shape, shape)) return x;
+  const base = zeros(shape, x.backend);
+  const y = add(x, base);
+  if (!engine.isRecording()) base.dispose();
+  if (!shapesEqual(y.shape, shape)) {
+    throw new Error(`broadcastTo: shape ${fmt(x.shape)} cannot be broadcast to ${fmt(shape)}`);
+  }
+  return y;
+}
+
+/** Joins tensors along `axis`; every other dim must match. */
+export function concat(xs: readonly Tensor[], axis = -1): Tensor {
+  if (!xs || xs.length === 0) throw new Error('concat: needs at least one tensor');
+  xs.forEach((t, i) => assertTensor('concat', `inputs[${i}]`, t));
+  const first = xs[0]!;
+  const a = normalizeAxis('concat', axis, first.rank);
+  xs.forEach((t, i) => {
+    const mismatch = t.rank !== first.rank || t.shape.some((d, j) => j !== a && d !== first.shape[j]);
+    if (mismatch) {
+      throw new Error(
+        `concat: inputs[${i}] has shape ${fmt(t.shape)} but inputs[0] has ${fmt(first.shape)}; all dims except axis ${a} must match`,
+      );
+    }
+  });
+  if (xs.length === 1) return first;
+  const out = [...first.shape];
+  out[a] = xs.reduce((n, t) => n + t.shape[a]!, 0);
+  return runKernel(
+    'concat',
+    xs,
+    out,
+    (backend, ...ks) => backend.concat(ks, a, out),
+    (dy) => {
+      let offset = 0;
+      return xs.map((t) => {
+        const begin = t.shape.map((_, j) => (j === a ? offset : 0));
+        offset += t.shape[a]!;
+        return slice(dy, begin, t.shape);
+      });
+    },
+  );
+}
+
+/** `size[i]` elements from `begin[i]` on each axis; a size of -1 means "to the end". */
+export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  assertTensor('slice', 'x', x);
+  if (begin.length !== x.rank || (size && size.length !== x.rank)) {
+    throw new Error(
+      `slice: begin/size need ${x.rank} entries for shape ${fmt(x.shape)}, got ${fmt(begin)} / ${fmt(size ?? [])}`,
+    );
+  }
+  const resolved = x.shape.map((d, i) => {
+    const s = size?.[i] ?? -1;
+    return s === -1 ? d - begin[i]! : s;
+  });
+  x.shape.forEach((d, i) => {
+    const b = begin[i]!;
+    const s = resolved[i]!;
+    if (!Number.isInteger(b) || !Number.isInteger(s) || b < 0 || s < 0 || b + s > d) {
+      throw new Error(`slice: axis ${i} of shape ${fmt(x.shape)} cannot take ${s} elements from ${b}`);
+    }
+  });
+  if (shapesEqual(resolved, x.shape)) return x;
+  return runKernel(
+    'slice',
+    [x],
+    resolved,
+    (backend, kx) => backend.slice(kx!, begin, resolved),
+    (dy) => [
+      pad(
+        dy,
+        begin,
+        x.shape.map((d, i) => d - begin[i]! - resolved[i]!),
+      ),
+    ],
+  );
+}
+
+/** Permutes axes: output axis i is input axis `perm[i]` (default: reversed). */
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  assertTensor('transpose', 'x', x);
+  const p = perm
+    ? perm.map((a) => normalizeAxis('transpose', a, x.rank))
+    : [...Array(x.rank).keys()].reverse();
+  if (p.length !== x.rank || new Set(p).size !== p.length) {
+    throw new Error(`transpose: perm ${fmt(perm ?? [])} is not a permutation of ${x.rank} axes`);
+  }
+  if (p.every((a, i) => a === i)) return x;
+  const out = p.map((a) => x.shape[a]!);
+  const inverse = p.map((_, i) => p.indexOf(i));
+  return runKernel(
+    'transpose',
+    [x],
+    out,
+    (backend, kx) => backend.transpose(kx!, p, out),
+    (dy) => [transpose(dy, inverse)],
+  );
+}
+
+/**
+ * Constant padding with `before[i]`/`after[i]` elements on axis i. Negative amounts crop (ONNX Pad allows
+ * them), done as a slice so the kernel only ever pads.
+ */
+export function pad(x: Tensor, before: readonly number[], after: readonly number[], value = 0): Tensor {
+  assertTensor('pad', 'x', x);
+  if (before.length !== x.rank || after.length !== x.rank) {
+    throw new Error(
+      `pad: needs ${x.rank} before/after amounts for shape ${fmt(x.shape)}, got ${before.length}/${after.length}`,
+    );
+  }
+  [...before, ...after].forEach((p) => {
+    if (!Number.isInteger(p)) throw new Error(`pad: pad amounts must be integers, got ${p}`);
+  });
+  if ([...before, ...after].some((p) => p < 0)) {
+    const begin = before.map((p) => Math.max(0, -p));
+    const size = x.shape.map((d, i) => d - begin[i]! - Math.max(0, -after[i]!));
+    if (size.some((s) => s < 0))
+      throw new Error(`pad: negative pads crop more than shape ${fmt(x.shape)} holds`);
+    return composite(() =>
+      pad(
+        slice(x, begin, size),
+        before.map((p) => Math.max(0, p)),
+        after.map((p) => Math.max(0, p)),
+        value,
+      ),
+    );
+  }
+  if ([...before, ...after].every((p) => p === 0)) return x;
+  const out = x.shape.map((d, i) => d + before[i]! + after[i]!);
+  return runKernel(
+    'pad',
+    [x],
+    out,
+    (backend, kx) => backend.pad(kx!, before, after, value, out),
+    (dy) => [slice(dy, before, x.shape)],
+  );
+}
+
+/** Adds a size-1 axis at `axis`. */
+export function expandDims(x: Tensor, axis = 0): Tensor {
+  assertTensor('expandDims', 'x', x);
+  const a = normalizeAxis('expandDims', axis, x.rank + 1);
+  const shape = [...x.shape];
+  shape.splice(a, 0, 1);
+  return reshape(x, shape);
+}

@@ -1,0 +1,97 @@
+import type { Backend, Shape } from './backend.js';
+import { engine } from './engine.js';
+
+let nextTensorId = 0;
+
+/**
+ * An immutable float32 tensor owned by one backend. Its storage is released by `dispose()` (or by the
+ * `tidy` scope it was created in); reading a disposed tensor is an error, never garbage.
+ */
+export class Tensor {
+  readonly id = nextTensorId++;
+  readonly dtype = 'float32' as const;
+  readonly shape: Shape;
+  readonly size: number;
+  /** The backend's storage handle. Several tensors may share it (reshape); core counts references. */
+  readonly storage: unknown;
+  readonly backend: Backend;
+  private disposedFlag = false;
+
+  /** @internal Use the creation ops (`tensor`, `zeros`, ...) instead. */
+  constructor(storage: unknown, shape: Shape, backend: Backend) {
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this.backend = backend;
+    engine.track(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** Reads the values (row-major). */
+  async data(): Promise<Float32Array> {
+    this.assertAlive('data');
+    return this.backend.read(this.storage);
+  }
+
+  /** Reads the values synchronously; fails on a backend that can only read asynchronously. */
+  dataSync(): Float32Array {
+    this.assertAlive('dataSync');
+    if (!this.backend.readSync) {
+      throw new Error(
+        `dataSync: backend '${this.backend.name}' cannot read synchronously; use await tensor.data()`,
+      );
+    }
+    return this.backend.readSync(this.storage);
+  }
+
+  /** Reads the values as a nested array. */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape);
+  }
+
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    engine.release(this);
+  }
+
+  /** @internal */
+  assertAlive(op: string, argument = 'tensor'): void {
+    if (this.disposedFlag) {
+      throw new Error(`${op}: ${argument} (shape [${this.shape}]) has been disposed`);
+    }
+  }
+
+  toString(): string {
+    return `Tensor(shape=[${this.shape}], backend=${this.backend.name})`;
+  }
+}
+
+export type NestedArray = number | NestedArray[];
+
+export function sizeOf(shape: Shape): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+function nest(values: Float32Array, shape: Shape): NestedArray {
+  if (shape.length === 0) return values[0]!;
+  const build = (offset: number, axis: number): NestedArray[] => {
+    const n = shape[axis]!;
+    const inner = sizeOf(shape.slice(axis + 1));
+    const out: NestedArray[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push(axis === shape.length - 1 ? values[offset + i]! : build(offset + i * inner, axis + 1));
+    }
+    return out;
+  };
+  return build(0, 0);
+}

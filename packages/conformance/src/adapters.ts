@@ -1,0 +1,312 @@
+import type { Tensor } from '@cnn/core';
+import * as cnn from '@cnn/core';
+import type { Fixture } from './fixture.js';
+import type { Kind } from './layout.js';
+
+/**
+ * How each reference op (ONNX names and semantics) maps onto our API. The harness converts every input
+ * to our layout (per `inputKinds`) before `run` and every output back (per `outputKinds`) after it.
+ */
+export interface OpAdapter {
+  /** A reason to skip this fixture, or undefined to run it. */
+  skip?(fx: Fixture): string | undefined;
+  /** Layout kind per input name; unlisted inputs are plain. */
+  inputKinds?: Record<string, Kind>;
+  /** Layout kind of every output (default: 'image' when the first input is an image, else 'plain'). */
+  outputKind?: Kind;
+  /** Inputs read on the host (int64 shapes, pads, axes) rather than uploaded as tensors. */
+  hostInputs?: readonly string[];
+  run(inputs: OpInputs, attrs: Attrs, fx: Fixture): Tensor[];
+}
+
+/** Inputs by name and by position (ONNX order, optional ones omitted). */
+export interface OpInputs {
+  list: Tensor[];
+  byName: Record<string, Tensor | undefined>;
+  host: Record<string, number[]>;
+}
+
+/** Attribute reader with ONNX defaults. */
+export class Attrs {
+  constructor(private readonly values: Record<string, unknown>) {}
+  int(name: string, fallback: number): number {
+    return (this.values[name] as number | undefined) ?? fallback;
+  }
+  float(name: string, fallback: number): number {
+    return (this.values[name] as number | undefined) ?? fallback;
+  }
+  ints(name: string): number[] | undefined {
+    return this.values[name] as number[] | undefined;
+  }
+  string(name: string, fallback: string): string {
+    return (this.values[name] as string | undefined) ?? fallback;
+  }
+  has(name: string): boolean {
+    return this.values[name] !== undefined;
+  }
+}
+
+const spatialOnly2d =
+  (...names: string[]) =>
+  (fx: Fixture): string | undefined => {
+    const x = fx.inputs.find((t) => names.includes(t.name)) ?? fx.inputs[0]!;
+    return x.shape.length === 4
+      ? undefined
+      : `${x.shape.length - 2}-D spatial input (only 2-D spatial is supported)`;
+  };
+
+/** ONNX `auto_pad` + `pads` to our padding spec. */
+function padding(attrs: Attrs): cnn.Padding {
+  const auto = attrs.string('auto_pad', 'NOTSET');
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER' || auto === 'VALID') return auto;
+  const pads = attrs.ints('pads') ?? [0, 0, 0, 0];
+  // ONNX pads are [x1_begin, x2_begin, x1_end, x2_end] = [top, left, bottom, right], as ours.
+  return [pads[0]!, pads[1]!, pads[2]!, pads[3]!];
+}
+
+const pair = (v: number[] | undefined, fallback: number): [number, number] =>
+  v ? [v[0]!, v[1]!] : [fallback, fallback];
+
+function first(inputs: OpInputs): Tensor {
+  return inputs.list[0]!;
+}
+
+const unary = (fn: (x: Tensor, attrs: Attrs) => Tensor): OpAdapter => ({
+  run: (inputs, attrs) => [fn(first(inputs), attrs)],
+});
+
+/** Softmax-family axis semantics: before opset 13 the input is coerced to 2-D at `axis` (default 1). */
+function softmaxLike(fn: (x: Tensor, axis: number) => Tensor): OpAdapter {
+  return {
+    run: (inputs, attrs, fx) => {
+      const x = first(inputs);
+      const opset = fx.opset ?? 13;
+      const axis = attrs.int('axis', opset >= 13 ? -1 : 1);
+      if (opset >= 13) return [fn(x, axis)];
+      return [cnn.reshape(fn(cnn.flatten(x, axis < 0 ? axis + x.rank : axis), 1), x.shape)];
+    },
+  };
+}
+
+export const adapters: Record<string, OpAdapter> = {
+  Conv: {
+    skip: spatialOnly2d('X', 'x'),
+    inputKinds: { X: 'image', x: 'image', W: 'convWeight' },
+    run: ({ list }, attrs) => {
+      const [x, w, b] = list as [Tensor, Tensor, Tensor?];
+      const y = cnn.conv2d(x, w, {
+        strides: pair(attrs.ints('strides'), 1),
+        dilations: pair(attrs.ints('dilations'), 1),
+        groups: attrs.int('group', 1),
+        padding: padding(attrs),
+      });
+      return [b ? cnn.add(y, b) : y];
+    },
+  },
+  ConvTranspose: {
+    skip: spatialOnly2d('X', 'x'),
+    inputKinds: { X: 'image', x: 'image', W: 'convWeight' },
+    run: ({ list }, attrs) => {
+      const [x, w, b] = list as [Tensor, Tensor, Tensor?];
+      const outputShape = attrs.ints('output_shape');
+      const auto = attrs.string('auto_pad', 'NOTSET');
+      const y = cnn.conv2dTranspose(x, w, {
+        strides: pair(attrs.ints('strides'), 1),
+        dilations: pair(attrs.ints('dilations'), 1),
+        groups: attrs.int('group', 1),
+        outputPadding: pair(attrs.ints('output_padding'), 0),
+        // output_shape may list all dims or just the spatial ones.
+        outputSize: outputShape ? [outputShape.at(-2)!, outputShape.at(-1)!] : undefined,
+        padding: auto === 'SAME_LOWER' ? 'SAME_LOWER' : auto === 'SAME_UPPER' ? 'SAME_UPPER' : padding(attrs),
+      });
+      return [b ? cnn.add(y, b) : y];
+    },
+  },
+  MaxPool: {
+    skip: spatialOnly2d(),
+    inputKinds: { X: 'image', x: 'image' },
+    run: ({ list }, attrs) => [
+      cnn.maxPool2d(list[0]!, {
+        kernel: pair(attrs.ints('kernel_shape'), 1),
+        strides: pair(attrs.ints('strides'), 1),
+        dilations: pair(attrs.ints('dilations'), 1),
+        padding: padding(attrs),
+        ceilMode: attrs.int('ceil_mode', 0) === 1,
+      }),
+    ],
+  },
+  AveragePool: {
+    skip: spatialOnly2d(),
+    inputKinds: { X: 'image', x: 'image' },
+    run: ({ list }, attrs) => [
+      cnn.avgPool2d(list[0]!, {
+        kernel: pair(attrs.ints('kernel_shape'), 1),
+        strides: pair(attrs.ints('strides'), 1),
+        dilations: pair(attrs.ints('dilations'), 1),
+        padding: padding(attrs),
+        ceilMode: attrs.int('ceil_mode', 0) === 1,
+        countIncludePad: attrs.int('count_include_pad', 0) === 1,
+      }),
+    ],
+  },
+  LpPool: {
+    skip: () => 'LpPool is not in the kernel list (allowed skip)',
+    run: () => [],
+  },
+  GlobalAveragePool: {
+    skip: spatialOnly2d(),
+    inputKinds: { X: 'image', x: 'image' },
+    run: ({ list }) => [cnn.globalAvgPool(list[0]!)],
+  },
+  GlobalMaxPool: {
+    skip: spatialOnly2d(),
+    inputKinds: { X: 'image', x: 'image' },
+    run: ({ list }) => [cnn.globalMaxPool(list[0]!)],
+  },
+  Gemm: {
+    run: ({ list }, attrs) => {
+      const [a, b, c] = list as [Tensor, Tensor, Tensor?];
+      return [
+        cnn.gemm(a, b, c, {
+          alpha: attrs.float('alpha', 1),
+          beta: attrs.float('beta', 1),
+          transposeA: attrs.int('transA', 0) === 1,
+          transposeB: attrs.int('transB', 0) === 1,
+        }),
+      ];
+    },
+  },
+  MatMul: { run: ({ list }) => [cnn.matMul(list[0]!, list[1]!)] },
+  Relu: unary((x) => cnn.relu(x)),
+  LeakyRelu: unary((x, a) => cnn.leakyRelu(x, a.float('alpha', 0.01))),
+  PRelu: {
+    // y = x for x >= 0, slope * x otherwise, slope broadcast against x.
+    run: ({ list }) => {
+      const [x, slope] = list as [Tensor, Tensor];
+      return [cnn.where(cnn.greater(0, x), cnn.mul(x, slope), x)];
+    },
+  },
+  Elu: unary((x, a) => cnn.elu(x, a.float('alpha', 1))),
+  Selu: unary((x, a) =>
+    cnn.selu(x, a.float('alpha', 1.6732632423543772), a.float('gamma', 1.0507009873554805)),
+  ),
+  Sigmoid: unary((x) => cnn.sigmoid(x)),
+  HardSigmoid: unary((x, a) => cnn.hardSigmoid(x, a.float('alpha', 0.2), a.float('beta', 0.5))),
+  Tanh: unary((x) => cnn.tanh(x)),
+  Softplus: unary((x) => cnn.softplus(x)),
+  Gelu: unary((x, a) => cnn.gelu(x, a.string('approximate', 'none') as 'none' | 'tanh')),
+  Clip: {
+    // Bounds are optional inputs (opset >= 11) identified by name, or attributes in older opsets.
+    hostInputs: ['min', 'max'],
+    run: ({ list, host }, attrs) => {
+      const bound = (name: string, fallback: number) => host[name]?.[0] ?? attrs.float(name, fallback);
+      return [
+        cnn.clip(list[0]!, bound('min', Number.NEGATIVE_INFINITY), bound('max', Number.POSITIVE_INFINITY)),
+      ];
+    },
+  },
+  Identity: unary((x) => x),
+  // Inference: Dropout is the identity (no training_mode input in these cases).
+  Dropout: {
+    skip: (fx) =>
+      fx.inputs.some((t) => t.name === 'training_mode') ? 'training-mode Dropout is random' : undefined,
+    run: ({ list }) => [list[0]!],
+  },
+  Softmax: softmaxLike(cnn.softmax),
+  LogSoftmax: softmaxLike(cnn.logSoftmax),
+  Concat: { run: ({ list }, attrs) => [cnn.concat(list, attrs.int('axis', 0))] },
+  Add: { run: ({ list }) => [cnn.add(list[0]!, list[1]!)] },
+  Sub: { run: ({ list }) => [cnn.sub(list[0]!, list[1]!)] },
+  Mul: { run: ({ list }) => [cnn.mul(list[0]!, list[1]!)] },
+  Div: { run: ({ list }) => [cnn.div(list[0]!, list[1]!)] },
+  Sum: { run: ({ list }) => [list.slice(1).reduce((acc, t) => cnn.add(acc, t), list[0]!)] },
+  BatchNormalization: {
+    inputKinds: { X: 'image', x: 'image' },
+    run: ({ list }, attrs) => {
+      const [x, scale, bias, mean, variance] = list as [Tensor, Tensor, Tensor, Tensor, Tensor];
+      const epsilon = attrs.float('epsilon', 1e-5);
+      if (attrs.int('training_mode', 0) !== 1)
+        return [cnn.batchNorm(x, mean, variance, scale, bias, epsilon)];
+      // ONNX training mode: normalize with the batch statistics, and blend them into the running ones.
+      const momentum = attrs.float('momentum', 0.9);
+      const batch = cnn.batchNormTraining(x, scale, bias, epsilon);
+      const blend = (running: Tensor, current: Tensor) =>
+        cnn.add(cnn.mul(running, momentum), cnn.mul(current, 1 - momentum));
+      return [batch.y, blend(mean, batch.mean), blend(variance, batch.variance)];
+    },
+    outputKind: 'plain',
+  },
+  InstanceNormalization: {
+    inputKinds: { input: 'image', x: 'image' },
+    outputKind: 'image',
+    run: ({ list }, attrs) => {
+      const [x, scale, bias] = list as [Tensor, Tensor, Tensor];
+      // Per sample and channel over the spatial axes: the batch-norm formula with per-instance statistics.
+      const spatial = Array.from({ length: x.rank - 2 }, (_, i) => i + 1);
+      const mean = cnn.mean(x, spatial, true);
+      const variance = cnn.mean(cnn.square(cnn.sub(x, mean)), spatial, true);
+      const normalized = cnn.mul(
+        cnn.sub(x, mean),
+        cnn.rsqrt(cnn.add(variance, attrs.float('epsilon', 1e-5))),
+      );
+      return [cnn.add(cnn.mul(normalized, scale), bias)];
+    },
+  },
+  LRN: {
+    skip: spatialOnly2d(),
+    inputKinds: { X: 'image', x: 'image' },
+    run: ({ list }, attrs) => [
+      cnn.lrn(list[0]!, {
+        size: attrs.int('size', 1),
+        alpha: attrs.float('alpha', 1e-4),
+        beta: attrs.float('beta', 0.75),
+        bias: attrs.float('bias', 1),
+      }),
+    ],
+  },
+  Flatten: { run: ({ list }, attrs) => [cnn.flatten(list[0]!, attrs.int('axis', 1))] },
+  Reshape: {
+    hostInputs: ['shape'],
+    run: ({ list, host }, attrs) => {
+      const x = list[0]!;
+      const allowZero = attrs.int('allowzero', 0) === 1;
+      // ONNX: 0 copies the input's size at that axis unless allowzero; -1 is inferred.
+      const shape = host.shape!.map((d, i) => (d === 0 && !allowZero ? x.shape[i]! : d));
+      return [cnn.reshape(x, shape)];
+    },
+  },
+  Transpose: { run: ({ list }, attrs) => [cnn.transpose(list[0]!, attrs.ints('perm'))] },
+  Pad: {
+    hostInputs: ['pads', 'axes', 'constant_value', 'value'],
+    skip: (fx) => {
+      const mode = (fx.attrs.mode as string | undefined) ?? 'constant';
+      return mode === 'constant' ? undefined : `Pad mode '${mode}' is not in the kernel list (constant only)`;
+    },
+    run: ({ list, host }) => {
+      const x = list[0]!;
+      const axes = (host.axes ?? x.shape.map((_, i) => i)).map((a) => (a < 0 ? a + x.rank : a));
+      const pads = host.pads!;
+      const before = new Array<number>(x.rank).fill(0);
+      const after = new Array<number>(x.rank).fill(0);
+      axes.forEach((a, i) => {
+        before[a] = pads[i]!;
+        after[a] = pads[i + axes.length]!;
+      });
+      const value = host.constant_value ?? host.value;
+      return [cnn.pad(x, before, after, value?.[0] ?? 0)];
+    },
+  },
+  SoftmaxCrossEntropyLoss: {
+    inputKinds: { logits: 'image', scores: 'image' },
+    hostInputs: ['labels'],
+    outputKind: 'plain',
+    run: ({ list, host }, attrs, fx) => {
+      const logits = list[0]!;
+      const labelSpec = fx.inputs.find((t) => t.name === 'labels')!;
+      const labels = cnn.tensor(Float32Array.from(host.labels!), labelSpec.shape, logits.backend);
+      const ignoreIndex = attrs.has('ignore_index') ? attrs.int('ignore_index', -100) : undefined;
+      if (attrs.string('reduction', 'mean') !== 'mean') throw new Error('only reduction "mean" is supported');
+      return [cnn.softmaxCrossEntropy(logits, labels, { ignoreIndex })];
+    },
+  },
+};

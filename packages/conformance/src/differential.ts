@@ -1,0 +1,66 @@
+import type { Backend } from '@cnn/core';
+import * as cnn from '@cnn/core';
+import { drawInput, type OpCase, opCases } from './cases.js';
+import type { Tolerance } from './tolerance.js';
+
+export type DifferentialCase = OpCase;
+
+/** The differential cases (same as the gradient checks: every op, forward and backward) for a seed. */
+export function differentialCases(seed = 11): OpCase[] {
+  return opCases(seed);
+}
+
+/**
+ * Runs one case on two backends with the same random inputs and compares the outputs and the gradients
+ * of Σ y·r element-wise. Returns null when they agree, else a message naming the tensor and element.
+ */
+export async function compareBackends(
+  opCase: OpCase,
+  subject: Backend,
+  reference: Backend,
+  tol: Tolerance,
+  seed = 3,
+): Promise<string | null> {
+  const run = async (backend: Backend): Promise<Float32Array[]> => {
+    const rng = new cnn.Random(seed);
+    const values = opCase.inputs.map((spec) => drawInput(spec, rng));
+    const differentiate = opCase.differentiate ?? opCase.inputs.map((_, i) => i);
+    const outs = cnn.tidy(() => {
+      const xs = values.map((v, i) => cnn.tensor(v, opCase.inputs[i]!.shape, backend));
+      const shape = opCase.fn(...xs).shape;
+      const rr = new cnn.Random(seed + 1);
+      const r = cnn.tensor(
+        Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rr.normal()),
+        shape,
+        backend,
+      );
+      const { value, grads } = cnn.valueAndGrads(
+        (...ds) => {
+          const all = [...xs];
+          differentiate.forEach((idx, k) => (all[idx] = ds[k]!));
+          return opCase.fn(...all);
+        },
+        differentiate.map((i) => xs[i]!),
+        r,
+      );
+      return [value, ...grads];
+    });
+    const data = await Promise.all(outs.map((t) => t.data()));
+    outs.forEach((t) => t.dispose());
+    return data;
+  };
+  const [ours, theirs] = [await run(subject), await run(reference)];
+  for (let t = 0; t < ours.length; t++) {
+    const a = ours[t]!;
+    const b = theirs[t]!;
+    const what = t === 0 ? 'output' : `gradient ${t - 1}`;
+    if (a.length !== b.length)
+      return `${opCase.name}: ${what} has ${a.length} elements, reference ${b.length}`;
+    for (let i = 0; i < a.length; i++) {
+      if (!(Math.abs(a[i]! - b[i]!) <= tol.atol + tol.rtol * Math.abs(b[i]!))) {
+        return `${opCase.name}: ${what}[${i}] is ${a[i]} on ${subject.name} but ${b[i]} on ${reference.name}`;
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,95 @@
+import type { Backend, Tensor } from '@cnn/core';
+import * as cnn from '@cnn/core';
+import { drawInput, type OpCase, opCases } from './cases.js';
+import { finiteDifference } from './tolerance.js';
+
+export interface GradientCheck {
+  name: string;
+  ok: boolean;
+  message: string;
+  /** Elements compared. */
+  checked: number;
+}
+
+/**
+ * Finite-difference check of one op's backward rule: for L = Σ f(x)·r with a fixed random r, compares
+ * the tape's dL/dx against (L(x + εe_i) - L(x - εe_i)) / 2ε on up to `samples` elements of each input.
+ */
+export async function checkGradient(
+  opCase: OpCase,
+  backend: Backend,
+  seed = 7,
+  samples = 12,
+): Promise<GradientCheck> {
+  const rng = new cnn.Random(seed);
+  const values = opCase.inputs.map((spec) => drawInput(spec, rng));
+  const differentiate = opCase.differentiate ?? opCase.inputs.map((_, i) => i);
+  const { epsilon, atol, rtol } = finiteDifference;
+
+  const evaluate = async (vals: Float32Array[]): Promise<number> => {
+    const loss = cnn.tidy(() => {
+      const xs = vals.map((v, i) => cnn.tensor(v, opCase.inputs[i]!.shape, backend));
+      const y = opCase.fn(...xs);
+      return cnn.sum(cnn.mul(y, weights(y)));
+    });
+    const out = (await loss.data())[0]!;
+    loss.dispose();
+    return out;
+  };
+  // r is drawn once per output shape, from its own generator, so every evaluation uses the same r.
+  let r: Float32Array | null = null;
+  const weights = (y: Tensor): Tensor => {
+    if (!r) {
+      const rr = new cnn.Random(seed + 1);
+      r = Float32Array.from({ length: y.size }, () => rr.normal());
+    }
+    return cnn.tensor(r, y.shape, backend);
+  };
+
+  const analytic = cnn.tidy(() => {
+    const xs = values.map((v, i) => cnn.tensor(v, opCase.inputs[i]!.shape, backend));
+    const { grads } = cnn.valueAndGrads(
+      (...ds) => {
+        const all = [...xs];
+        differentiate.forEach((idx, k) => (all[idx] = ds[k]!));
+        const y = opCase.fn(...all);
+        return cnn.sum(cnn.mul(y, weights(y)));
+      },
+      differentiate.map((i) => xs[i]!),
+    );
+    return grads;
+  });
+  const analyticValues = await Promise.all(analytic.map((g) => g.data()));
+  analytic.forEach((g) => g.dispose());
+
+  let checked = 0;
+  for (let k = 0; k < differentiate.length; k++) {
+    const idx = differentiate[k]!;
+    const size = values[idx]!.length;
+    const picks =
+      size <= samples ? [...Array(size).keys()] : rng.shuffle([...Array(size).keys()]).slice(0, samples);
+    for (const i of picks) {
+      const plus = values.map((v) => v.slice());
+      const minus = values.map((v) => v.slice());
+      plus[idx]![i]! += epsilon;
+      minus[idx]![i]! -= epsilon;
+      const numeric = ((await evaluate(plus)) - (await evaluate(minus))) / (2 * epsilon);
+      const got = analyticValues[k]![i]!;
+      checked++;
+      if (!(Math.abs(got - numeric) <= atol + rtol * Math.abs(numeric))) {
+        return {
+          name: opCase.name,
+          ok: false,
+          checked,
+          message: `${opCase.name}: d/d(input ${idx})[${i}] is ${got} but the finite difference gives ${numeric}`,
+        };
+      }
+    }
+  }
+  return { name: opCase.name, ok: true, checked, message: `${opCase.name}: ${checked} elements agree` };
+}
+
+/** The gradient-check cases (one per differentiable op) for a seed. */
+export function gradientChecks(seed = 1): OpCase[] {
+  return opCases(seed);
+}

@@ -40,8 +40,9 @@ export function drawInput(spec: InputSpec, rng: cnn.Random): Float32Array {
       break;
     case 'distinct': {
       const order = rng.shuffle([...Array(n).keys()]);
-      // 0.05 apart: wider than the finite-difference step, so no perturbation changes an argmax.
-      for (let i = 0; i < n; i++) out[i] = (order[i]! - n / 2) * 0.05 + 0.01;
+      // 0.05 apart and 0.025 off every multiple of 0.05: no finite-difference step (0.01) changes an
+      // argmax or crosses a kink placed at a multiple of 0.05 (0, clip and hardSigmoid bounds).
+      for (let i = 0; i < n; i++) out[i] = (order[i]! - Math.floor(n / 2)) * 0.05 + 0.025;
       break;
     }
     case 'labels':
@@ -122,8 +123,8 @@ export function opCases(seed = 1): OpCase[] {
   add('softplus', [{ shape: [m, k] }], cnn.softplus);
   add('gelu', [{ shape: [m, k] }], (x) => cnn.gelu(x!));
   add('gelu tanh', [{ shape: [m, k] }], (x) => cnn.gelu(x!, 'tanh'));
-  add('hardSigmoid', [{ shape: [m, k], draw: 'awayFromZero' }], (x) => cnn.hardSigmoid(x!, 0.3, 0.4));
-  add('clip', [{ shape: [m, k], draw: 'awayFromZero' }], (x) => cnn.clip(x!, -0.7, 0.9));
+  add('hardSigmoid', [{ shape: [m, k], draw: 'distinct' }], (x) => cnn.hardSigmoid(x!, 0.25, 0.5));
+  add('clip', [{ shape: [m, k], draw: 'distinct' }], (x) => cnn.clip(x!, -0.2, 0.3));
 
   // linear algebra
   add('matMul', [{ shape: [m, k] }, { shape: [k, p] }], (a, b) => cnn.matMul(a!, b!));

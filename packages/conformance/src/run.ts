@@ -4,7 +4,7 @@ import { Attrs, adapters, type OpInputs } from './adapters.js';
 import type { Fixture, FixtureTensor } from './fixture.js';
 import { type Kind, toOurs, toReference } from './layout.js';
 import { runNetwork } from './network.js';
-import type { Tolerance } from './tolerance.js';
+import { referenceResolution, type Tolerance } from './tolerance.js';
 
 export type Status = 'pass' | 'fail' | 'skip';
 
@@ -47,10 +47,11 @@ export function compare(
   }
   let worst = 0;
   let worstIndex = -1;
+  const atol = tol.atol + referenceResolution(ref.data);
   for (let i = 0; i < ref.data.length; i++) {
     const r = Math.fround(ref.data[i]!);
     const o = ours.data[i]!;
-    const ratio = Math.abs(o - r) / (tol.atol + tol.rtol * Math.abs(r));
+    const ratio = Math.abs(o - r) / (atol + tol.rtol * Math.abs(r));
     if (!(ratio <= worst)) {
       worst = Number.isNaN(ratio) ? Number.POSITIVE_INFINITY : ratio;
       worstIndex = i;
@@ -60,7 +61,7 @@ export function compare(
   const at = worstIndex >= 0 ? unravel(worstIndex, ref.shape) : [];
   const message = ok
     ? `${fixture}: ${name} ok (worst ${(worst * 100).toFixed(1)}% of tolerance)`
-    : `${fixture}: ${name}[${at}] is ${ours.data[worstIndex]} but the reference is ${Math.fround(ref.data[worstIndex]!)} (|diff| ${Math.abs(ours.data[worstIndex]! - Math.fround(ref.data[worstIndex]!)).toExponential(3)} > ${tol.atol} + ${tol.rtol}·|ref|)`;
+    : `${fixture}: ${name}[${at}] is ${ours.data[worstIndex]} but the reference is ${Math.fround(ref.data[worstIndex]!)} (|diff| ${Math.abs(ours.data[worstIndex]! - Math.fround(ref.data[worstIndex]!)).toExponential(3)} > ${atol} + ${tol.rtol}·|ref|)`;
   return { name, ok, message, worstRatio: worst };
 }
 

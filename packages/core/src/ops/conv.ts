@@ -84,7 +84,9 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, options: Conv2DTransp
   if (options.outputSize || padding === 'same' || padding === 'SAME_UPPER' || padding === 'SAME_LOWER') {
     const target = options.outputSize ?? [h * strides[0], w * strides[1]];
     const total = [0, 1].map((i) => full[i]! - target[i]!);
-    const upper = padding !== 'SAME_LOWER';
+    // ONNX: SAME_UPPER puts an odd extra pixel of padding at the end; SAME_LOWER and explicit output
+    // sizes put it at the start (a negative total pads the output with zeros on the other side).
+    const upper = padding === 'same' || padding === 'SAME_UPPER';
     const split = total.map((t) =>
       upper ? [Math.floor(t / 2), t - Math.floor(t / 2)] : [t - Math.floor(t / 2), Math.floor(t / 2)],
     );

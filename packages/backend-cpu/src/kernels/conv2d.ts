@@ -1,0 +1,278 @@
+/**
+ * 2-D convolution (NHWC activations, HWIO filters) and its two gradients, all as im2col / col2im + GEMM.
+ *
+ * im2col: unfold every receptive field of the input into one row of a matrix `X_col`
+ * (one row per output pixel, N*Ho*Wo rows; kh*kw*(inC/groups) columns, ordered (ki, kj, c) like the filter).
+ * The HWIO filter of a group, read as a `[kh*kw*inC/groups, outC]` matrix, is already `W_row`, so
+ *   forward:          Y      = X_col · W_row       (N*Ho*Wo x outC/groups per group)
+ *   backprop filter:  dW     = X_colᵀ · dY
+ *   backprop input:   dX_col = dY · W_rowᵀ, then col2im scatter-adds each row back onto the input pixels.
+ * Output size (given to us as `out`): Ho = floor((H + top + bottom - dilH*(kh-1) - 1) / strideH) + 1, same for W.
+ *
+ * Groups split the input channels and the output channels into `groups` contiguous blocks; group g sees input
+ * channels [g*Cg, (g+1)*Cg) and produces output channels [g*OCg, (g+1)*OCg) (depthwise: Cg = 1).
+ * X_col is built in chunks of output rows so that it stays a few MiB whatever the batch.
+ */
+
+import type { Conv2DAttrs, KernelTensor, Shape } from '@cnn/core';
+import { gemm } from '../gemm.js';
+import { sizeOf } from '../util.js';
+
+type T = KernelTensor<Float32Array>;
+
+/** Everything about one convolution's shapes, whichever of x / filter / y is being computed. */
+interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  dilH: number;
+  dilW: number;
+  padTop: number;
+  padLeft: number;
+  groups: number;
+  /** Input channels per group. */
+  cg: number;
+  /** Output channels per group. */
+  ocg: number;
+  /** Rows of X_col: one per output pixel. */
+  rows: number;
+  /** Columns of X_col: one per filter tap and input channel of a group. */
+  cols: number;
+}
+
+function geometry(xShape: Shape, filterShape: Shape, yShape: Shape, attrs: Conv2DAttrs): ConvGeometry {
+  const [batch, inH, inW, inC] = xShape;
+  const [kh, kw, cg, outC] = filterShape;
+  const [, outH, outW] = yShape;
+  const groups = attrs.groups;
+  return {
+    batch,
+    inH,
+    inW,
+    inC,
+    outH,
+    outW,
+    outC,
+    kh,
+    kw,
+    strideH: attrs.strides[0],
+    strideW: attrs.strides[1],
+    dilH: attrs.dilations[0],
+    dilW: attrs.dilations[1],
+    padTop: attrs.pads[0],
+    padLeft: attrs.pads[1],
+    groups,
+    cg,
+    ocg: outC / groups,
+    rows: batch * outH * outW,
+    cols: kh * kw * cg,
+  };
+}
+
+/**
+ * 1x1 filter, stride 1, no padding: X_col of group g is x itself (rows = pixels, columns = that group's
+ * channels), read in place through a strided view.
+ */
+function isPointwise(g: ConvGeometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
+}
+
+/** X_col is built this many floats at a time (8 MiB). */
+const COL_CHUNK = 1 << 21;
+
+function rowsPerChunk(g: ConvGeometry): number {
+  return Math.max(1, Math.min(g.rows, Math.floor(COL_CHUNK / Math.max(1, g.cols))));
+}
+
+/**
+ * im2col for group `group`: rows [row0, row0+count) of X_col into `col` (count x cols, row-major).
+ * Row r is output pixel (n, ho, wo); its columns are the input values under the filter taps, zero where a
+ * tap falls on padding.
+ */
+function im2col(
+  x: Float32Array,
+  g: ConvGeometry,
+  group: number,
+  row0: number,
+  count: number,
+  col: Float32Array,
+) {
+  const { inH, inW, inC, outH, outW, kh, kw, cg } = g;
+  const cOff = group * cg;
+  let w = 0;
+  for (let r = row0; r < row0 + count; r++) {
+    const wo = r % outW;
+    const ho = Math.floor(r / outW) % outH;
+    const n = Math.floor(r / (outW * outH));
+    const h0 = ho * g.strideH - g.padTop;
+    const w0 = wo * g.strideW - g.padLeft;
+    for (let ki = 0; ki < kh; ki++) {
+      const hi = h0 + ki * g.dilH;
+      if (hi < 0 || hi >= inH) {
+        col.fill(0, w, w + kw * cg);
+        w += kw * cg;
+        continue;
+      }
+      const rowBase = (n * inH + hi) * inW;
+      for (let kj = 0; kj < kw; kj++) {
+        const wi = w0 + kj * g.dilW;
+        if (wi < 0 || wi >= inW) {
+          col.fill(0, w, w + cg);
+        } else {
+          const src = (rowBase + wi) * inC + cOff;
+          for (let c = 0; c < cg; c++) col[w + c] = x[src + c];
+        }
+        w += cg;
+      }
+    }
+  }
+}
+
+/** col2im for group `group`: scatter-adds rows [row0, row0+count) of dX_col onto the input pixels they came from. */
+function col2im(
+  col: Float32Array,
+  g: ConvGeometry,
+  group: number,
+  row0: number,
+  count: number,
+  dx: Float64Array,
+) {
+  const { inH, inW, inC, outH, outW, kh, kw, cg } = g;
+  const cOff = group * cg;
+  let w = 0;
+  for (let r = row0; r < row0 + count; r++) {
+    const wo = r % outW;
+    const ho = Math.floor(r / outW) % outH;
+    const n = Math.floor(r / (outW * outH));
+    const h0 = ho * g.strideH - g.padTop;
+    const w0 = wo * g.strideW - g.padLeft;
+    for (let ki = 0; ki < kh; ki++) {
+      const hi = h0 + ki * g.dilH;
+      if (hi < 0 || hi >= inH) {
+        w += kw * cg;
+        continue;
+      }
+      const rowBase = (n * inH + hi) * inW;
+      for (let kj = 0; kj < kw; kj++) {
+        const wi = w0 + kj * g.dilW;
+        if (wi >= 0 && wi < inW) {
+          const dst = (rowBase + wi) * inC + cOff;
+          for (let c = 0; c < cg; c++) dx[dst + c] += col[w + c];
+        }
+        w += cg;
+      }
+    }
+  }
+}
+
+/** y = conv2d(x, filter): per group, Y = X_col · W_row. */
+export function conv2d(x: T, filter: T, attrs: Conv2DAttrs, out: Shape): Float32Array {
+  const g = geometry(x.shape, filter.shape, out, attrs);
+  const y = new Float32Array(sizeOf(out));
+  const { outC, ocg, cols } = g;
+  const w = filter.data;
+  const wRow = (group: number) => ({ data: w, offset: group * ocg, rowStride: outC, colStride: 1 });
+  if (isPointwise(g)) {
+    for (let group = 0; group < g.groups; group++) {
+      const xCol = { data: x.data, offset: group * g.cg, rowStride: g.inC, colStride: 1 };
+      const c = { data: y, offset: group * ocg, rowStride: outC, colStride: 1 };
+      gemm({ m: g.rows, n: ocg, k: cols, a: xCol, b: wRow(group), c });
+    }
+    return y;
+  }
+  const chunk = rowsPerChunk(g);
+  const col = new Float32Array(chunk * cols);
+  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
+    const count = Math.min(chunk, g.rows - row0);
+    for (let group = 0; group < g.groups; group++) {
+      im2col(x.data, g, group, row0, count, col);
+      const xCol = { data: col, offset: 0, rowStride: cols, colStride: 1 };
+      const c = { data: y, offset: row0 * outC + group * ocg, rowStride: outC, colStride: 1 };
+      gemm({ m: count, n: ocg, k: cols, a: xCol, b: wRow(group), c });
+    }
+  }
+  return y;
+}
+
+/** dx = conv2dBackpropInput(dy, filter): per group, dX_col = dY · W_rowᵀ, then col2im. `out` is x's shape. */
+export function conv2dBackpropInput(dy: T, filter: T, attrs: Conv2DAttrs, out: Shape): Float32Array {
+  const g = geometry(out, filter.shape, dy.shape, attrs);
+  const { outC, ocg, cols } = g;
+  const w = filter.data;
+  // W_rowᵀ: element (oc, col) of group g is filter[col * outC + g*OCg + oc].
+  const wRowT = (group: number) => ({ data: w, offset: group * ocg, rowStride: 1, colStride: outC });
+  const dyRows = (row0: number, group: number) => ({
+    data: dy.data,
+    offset: row0 * outC + group * ocg,
+    rowStride: outC,
+    colStride: 1,
+  });
+  if (isPointwise(g)) {
+    const dx = new Float32Array(sizeOf(out));
+    for (let group = 0; group < g.groups; group++) {
+      const c = { data: dx, offset: group * g.cg, rowStride: g.inC, colStride: 1 };
+      gemm({ m: g.rows, n: cols, k: ocg, a: dyRows(0, group), b: wRowT(group), c });
+    }
+    return dx;
+  }
+  // Overlapping windows add several contributions into one input value: sum them in float64.
+  const dx64 = new Float64Array(sizeOf(out));
+  const chunk = rowsPerChunk(g);
+  const col = new Float32Array(chunk * cols);
+  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
+    const count = Math.min(chunk, g.rows - row0);
+    for (let group = 0; group < g.groups; group++) {
+      const c = { data: col, offset: 0, rowStride: cols, colStride: 1 };
+      gemm({ m: count, n: cols, k: ocg, a: dyRows(row0, group), b: wRowT(group), c });
+      col2im(col, g, group, row0, count, dx64);
+    }
+  }
+  return Float32Array.from(dx64);
+}
+
+/** dW = conv2dBackpropFilter(x, dy): per group, dW = X_colᵀ · dY. `out` is the filter's shape. */
+export function conv2dBackpropFilter(x: T, dy: T, attrs: Conv2DAttrs, out: Shape): Float32Array {
+  const g = geometry(x.shape, out, dy.shape, attrs);
+  const { outC, ocg, cols } = g;
+  const dyRows = (row0: number, group: number) => ({
+    data: dy.data,
+    offset: row0 * outC + group * ocg,
+    rowStride: outC,
+    colStride: 1,
+  });
+  if (isPointwise(g)) {
+    const dw = new Float32Array(sizeOf(out));
+    for (let group = 0; group < g.groups; group++) {
+      // X_colᵀ of the group, read straight from x: element (c, pixel) is x[pixel * inC + g*Cg + c].
+      const xColT = { data: x.data, offset: group * g.cg, rowStride: 1, colStride: g.inC };
+      const c = { data: dw, offset: group * ocg, rowStride: outC, colStride: 1 };
+      gemm({ m: cols, n: ocg, k: g.rows, a: xColT, b: dyRows(0, group), c });
+    }
+    return dw;
+  }
+  const chunk = rowsPerChunk(g);
+  const col = new Float32Array(chunk * cols);
+  // The sum over output pixels is split across chunks; carry it in float64 when there is more than one.
+  const single = chunk >= g.rows;
+  const dw: Float32Array | Float64Array = single
+    ? new Float32Array(sizeOf(out))
+    : new Float64Array(sizeOf(out));
+  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
+    const count = Math.min(chunk, g.rows - row0);
+    for (let group = 0; group < g.groups; group++) {
+      im2col(x.data, g, group, row0, count, col);
+      const xColT = { data: col, offset: 0, rowStride: 1, colStride: cols };
+      const c = { data: dw, offset: group * ocg, rowStride: outC, colStride: 1 };
+      gemm({ m: cols, n: ocg, k: count, a: xColT, b: dyRows(row0, group), c, accumulate: !single });
+    }
+  }
+  return dw instanceof Float32Array ? dw : Float32Array.from(dw);
+}

@@ -1,0 +1,151 @@
+/**
+ * Elementwise kernels: binary ops and `where` with numpy broadcasting, and unary ops.
+ *
+ * Broadcasting walks the output shape with each operand's broadcast strides (0 along stretched dims), after
+ * merging dims that step contiguously (see `coalesce`), so the work is a handful of long strided rows.
+ * Every op has its own row loop, so the per-element work is a tight monomorphic loop: same-shape operands are
+ * one row with stride 1, a scalar operand is one row with stride 0.
+ */
+
+import type { BinaryOp, KernelTensor, Shape, UnaryOp } from '@cnn/core';
+import { broadcastStrides, coalesce, forEachRow, sizeOf, stridesOf } from '../util.js';
+
+type T = KernelTensor<Float32Array>;
+
+/** `out[o + t] = op(a[ai + t*sa], b[bi + t*sb])` for t < n. */
+type BinaryRow = (
+  a: Float32Array,
+  ai: number,
+  sa: number,
+  b: Float32Array,
+  bi: number,
+  sb: number,
+  out: Float32Array,
+  o: number,
+  n: number,
+) => void;
+
+const binaryRows: Record<BinaryOp, BinaryRow> = {
+  add(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] + b[bi];
+  },
+  sub(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] - b[bi];
+  },
+  mul(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] * b[bi];
+  },
+  div(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] / b[bi];
+  },
+  maximum(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = Math.max(a[ai], b[bi]);
+  },
+  minimum(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = Math.min(a[ai], b[bi]);
+  },
+  pow(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] ** b[bi];
+  },
+  equal(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] === b[bi] ? 1 : 0;
+  },
+  greater(a, ai, sa, b, bi, sb, out, o, n) {
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] > b[bi] ? 1 : 0;
+  },
+};
+
+export function binary(op: BinaryOp, a: T, b: T, out: Shape): Float32Array {
+  const size = sizeOf(out);
+  const y = new Float32Array(size);
+  if (size === 0) return y;
+  const row = binaryRows[op];
+  const aSize = a.data.length;
+  const bSize = b.data.length;
+  // Fast paths, no index arithmetic. An operand as large as the output is not stretched anywhere, so its
+  // flat index is the output's.
+  if (aSize === size && bSize === size) {
+    row(a.data, 0, 1, b.data, 0, 1, y, 0, size);
+    return y;
+  }
+  if (bSize === 1 && aSize === size) {
+    row(a.data, 0, 1, b.data, 0, 0, y, 0, size);
+    return y;
+  }
+  if (aSize === 1 && bSize === size) {
+    row(a.data, 0, 0, b.data, 0, 1, y, 0, size);
+    return y;
+  }
+  const plan = coalesce(out, [
+    stridesOf(out),
+    broadcastStrides(a.shape, out),
+    broadcastStrides(b.shape, out),
+  ]);
+  const last = plan.shape.length - 1;
+  const n = plan.shape[last];
+  const sa = plan.strides[1][last];
+  const sb = plan.strides[2][last];
+  forEachRow(plan, ([o, ai, bi]) => row(a.data, ai, sa, b.data, bi, sb, y, o, n));
+  return y;
+}
+
+/** `cond != 0 ? a : b`, all three broadcast to `out`. */
+export function where(cond: T, a: T, b: T, out: Shape): Float32Array {
+  const size = sizeOf(out);
+  const y = new Float32Array(size);
+  if (size === 0) return y;
+  const plan = coalesce(out, [
+    stridesOf(out),
+    broadcastStrides(cond.shape, out),
+    broadcastStrides(a.shape, out),
+    broadcastStrides(b.shape, out),
+  ]);
+  const last = plan.shape.length - 1;
+  const n = plan.shape[last];
+  const [, sc, sa, sb] = plan.strides.map((s) => s[last]);
+  const cd = cond.data;
+  const ad = a.data;
+  const bd = b.data;
+  forEachRow(plan, ([o, ci, ai, bi]) => {
+    for (let t = 0; t < n; t++, ci += sc, ai += sa, bi += sb) y[o + t] = cd[ci] !== 0 ? ad[ai] : bd[bi];
+  });
+  return y;
+}
+
+export function unary(op: UnaryOp, x: T): Float32Array {
+  const v = x.data;
+  const n = v.length;
+  const y = new Float32Array(n);
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) y[i] = -v[i];
+      break;
+    case 'exp':
+      for (let i = 0; i < n; i++) y[i] = Math.exp(v[i]);
+      break;
+    case 'log':
+      for (let i = 0; i < n; i++) y[i] = Math.log(v[i]);
+      break;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) y[i] = Math.sqrt(v[i]);
+      break;
+    case 'rsqrt':
+      for (let i = 0; i < n; i++) y[i] = 1 / Math.sqrt(v[i]);
+      break;
+    case 'square':
+      for (let i = 0; i < n; i++) y[i] = v[i] * v[i];
+      break;
+    case 'abs':
+      for (let i = 0; i < n; i++) y[i] = Math.abs(v[i]);
+      break;
+    case 'sign':
+      for (let i = 0; i < n; i++) y[i] = Math.sign(v[i]);
+      break;
+    case 'reciprocal':
+      for (let i = 0; i < n; i++) y[i] = 1 / v[i];
+      break;
+    default:
+      throw new Error(`cpu backend: unknown unary op ${op satisfies never}`);
+  }
+  return y;
+}

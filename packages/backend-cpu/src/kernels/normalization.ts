@@ -1,0 +1,86 @@
+/** Batch normalization (inference form) and local response normalization, channels on the last axis. */
+
+import type { KernelTensor, LRNAttrs } from '@cnn/core';
+
+type T = KernelTensor<Float32Array>;
+
+function channelsOf(x: T): number {
+  return x.shape.length === 0 ? 1 : x.shape[x.shape.length - 1];
+}
+
+/** `(x - mean) / sqrt(variance + epsilon) * scale + offset`, per channel c = index mod C. */
+export function batchNorm(x: T, mean: T, variance: T, scale: T, offset: T, epsilon: number): Float32Array {
+  const C = channelsOf(x);
+  const v = x.data;
+  const y = new Float32Array(v.length);
+  // Fold the per-channel constants once.
+  const mu = Float64Array.from(mean.data);
+  const k = new Float64Array(C);
+  for (let c = 0; c < C; c++) k[c] = scale.data[c] / Math.sqrt(variance.data[c] + epsilon);
+  const b = Float64Array.from(offset.data);
+  for (let base = 0; base < v.length; base += C) {
+    for (let c = 0; c < C; c++) y[base + c] = (v[base + c] - mu[c]) * k[c] + b[c];
+  }
+  return y;
+}
+
+/**
+ * ONNX LRN window of channel c: [c - floor((size-1)/2), c + ceil((size-1)/2)], clipped to the channels.
+ * Returns [below, above] (how far the window reaches each way).
+ */
+function reach(size: number): [number, number] {
+  return [Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2)];
+}
+
+/**
+ * y = x / s^beta, s = bias + alpha/size * (sum of x^2 over the window). Window sums come from a running
+ * prefix sum of squares over each pixel's channels (float64).
+ */
+export function lrn(x: T, attrs: LRNAttrs): Float32Array {
+  const { size, alpha, beta, bias } = attrs;
+  const [below, above] = reach(size);
+  const C = channelsOf(x);
+  const v = x.data;
+  const y = new Float32Array(v.length);
+  const prefix = new Float64Array(C + 1);
+  for (let base = 0; base < v.length; base += C) {
+    for (let c = 0; c < C; c++) prefix[c + 1] = prefix[c] + v[base + c] * v[base + c];
+    for (let c = 0; c < C; c++) {
+      const sq = prefix[Math.min(C, c + above + 1)] - prefix[Math.max(0, c - below)];
+      y[base + c] = v[base + c] * (bias + (alpha / size) * sq) ** -beta;
+    }
+  }
+  return y;
+}
+
+/**
+ * Exact gradient of `lrn`: with s_j = bias + alpha/size * sum_{k in window(j)} x_k^2,
+ *   dx_i = dy_i * s_i^-beta - (2*alpha*beta/size) * x_i * sum_{j : i in window(j)} dy_j * x_j * s_j^(-beta-1).
+ * i lies in window(j) exactly when j is in [i - above, i + below], so the second sum is again a window sum,
+ * taken over prefix sums of t_j = dy_j * x_j * s_j^(-beta-1).
+ */
+export function lrnBackprop(x: T, dy: T, attrs: LRNAttrs): Float32Array {
+  const { size, alpha, beta, bias } = attrs;
+  const [below, above] = reach(size);
+  const C = channelsOf(x);
+  const v = x.data;
+  const g = dy.data;
+  const dx = new Float32Array(v.length);
+  const prefix = new Float64Array(C + 1);
+  const s = new Float64Array(C);
+  const tPrefix = new Float64Array(C + 1);
+  const coeff = (2 * alpha * beta) / size;
+  for (let base = 0; base < v.length; base += C) {
+    for (let c = 0; c < C; c++) prefix[c + 1] = prefix[c] + v[base + c] * v[base + c];
+    for (let c = 0; c < C; c++) {
+      const sq = prefix[Math.min(C, c + above + 1)] - prefix[Math.max(0, c - below)];
+      s[c] = bias + (alpha / size) * sq;
+      tPrefix[c + 1] = tPrefix[c] + g[base + c] * v[base + c] * s[c] ** (-beta - 1);
+    }
+    for (let c = 0; c < C; c++) {
+      const t = tPrefix[Math.min(C, c + below + 1)] - tPrefix[Math.max(0, c - above)];
+      dx[base + c] = g[base + c] * s[c] ** -beta - coeff * v[base + c] * t;
+    }
+  }
+  return dx;
+}

@@ -1,0 +1,213 @@
+/**
+ * Max and average pooling (NHWC) and their gradients.
+ *
+ * Window of output pixel (ho, wo): rows h0 + i*dilH for i < kh with h0 = ho*strideH - top (columns alike).
+ * `attrs.out` may hold ceil_mode windows that run past the input and its explicit pads. Positions outside
+ * the input never take part in a max; for averages see `avgDivisor`.
+ * The innermost loop always runs over channels, the contiguous NHWC axis.
+ */
+
+import type { AvgPool2DAttrs, KernelTensor, Pool2DAttrs, Shape } from '@cnn/core';
+import { sizeOf } from '../util.js';
+
+type T = KernelTensor<Float32Array>;
+
+interface PoolGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  channels: number;
+  outH: number;
+  outW: number;
+}
+
+function geometry(inShape: Shape, attrs: Pool2DAttrs): PoolGeometry {
+  const [batch, inH, inW, channels] = inShape;
+  return { batch, inH, inW, channels, outH: attrs.out[1], outW: attrs.out[2] };
+}
+
+/** The real input positions along one axis that a window starting at `start` covers, in scan order. */
+function validTaps(start: number, kernel: number, dilation: number, size: number): number[] {
+  const taps: number[] = [];
+  for (let i = 0; i < kernel; i++) {
+    const p = start + i * dilation;
+    if (p >= 0 && p < size) taps.push(p);
+  }
+  return taps;
+}
+
+/** For each output index along one axis, the input positions its window covers. */
+function tapsPerOutput(
+  outSize: number,
+  stride: number,
+  pad: number,
+  kernel: number,
+  dil: number,
+  inSize: number,
+) {
+  const all: number[][] = [];
+  for (let o = 0; o < outSize; o++) all.push(validTaps(o * stride - pad, kernel, dil, inSize));
+  return all;
+}
+
+/**
+ * Scans every window in order and reports, per output pixel and channel, the first maximal input index
+ * (-1 for a window with no real input position). NaN wins over numbers, so it propagates like in PyTorch.
+ */
+function scanMax(x: T, attrs: Pool2DAttrs, visit: (outIndex: number, inIndex: number) => void): void {
+  const { batch, inH, inW, channels: C, outH, outW } = geometry(x.shape, attrs);
+  const [kh, kw] = attrs.kernel;
+  const rowTaps = tapsPerOutput(outH, attrs.strides[0], attrs.pads[0], kh, attrs.dilations[0], inH);
+  const colTaps = tapsPerOutput(outW, attrs.strides[1], attrs.pads[1], kw, attrs.dilations[1], inW);
+  const data = x.data;
+  const best = new Float64Array(C);
+  const arg = new Int32Array(C);
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let ho = 0; ho < outH; ho++) {
+      for (let wo = 0; wo < outW; wo++) {
+        arg.fill(-1);
+        for (const hi of rowTaps[ho]) {
+          for (const wi of colTaps[wo]) {
+            const base = ((n * inH + hi) * inW + wi) * C;
+            for (let c = 0; c < C; c++) {
+              const v = data[base + c];
+              const cur = best[c];
+              if (arg[c] < 0 || v > cur || (Number.isNaN(v) && !Number.isNaN(cur))) {
+                best[c] = v;
+                arg[c] = base + c;
+              }
+            }
+          }
+        }
+        for (let c = 0; c < C; c++) visit(o + c, arg[c]);
+        o += C;
+      }
+    }
+  }
+}
+
+export function maxPool(x: T, attrs: Pool2DAttrs): Float32Array {
+  const y = new Float32Array(sizeOf(attrs.out));
+  const data = x.data;
+  // A window lying wholly in padding (only possible with unusual pads) yields 0.
+  scanMax(x, attrs, (o, i) => {
+    y[o] = i < 0 ? 0 : data[i];
+  });
+  return y;
+}
+
+/** Each dy goes to the argmax of its window (first one on ties); windows may overlap, so sums accumulate. */
+export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs): Float32Array {
+  const dx = new Float64Array(sizeOf(x.shape));
+  const g = dy.data;
+  scanMax(x, attrs, (o, i) => {
+    if (i >= 0) dx[i] += g[o];
+  });
+  return Float32Array.from(dx);
+}
+
+/**
+ * The divisor of each window along one axis (the 2-D divisor is the product of the two axes').
+ * countIncludePad=false: the real input positions. true: the window positions inside the explicitly padded
+ * range [-padBefore, size + padAfter), i.e. padding counts but a ceil_mode overhang past it does not
+ * (PyTorch's rule).
+ */
+function avgDivisors(
+  outSize: number,
+  stride: number,
+  padBefore: number,
+  padAfter: number,
+  kernel: number,
+  dil: number,
+  inSize: number,
+  includePad: boolean,
+): number[] {
+  const divisors: number[] = [];
+  for (let o = 0; o < outSize; o++) {
+    const start = o * stride - padBefore;
+    let count = 0;
+    for (let i = 0; i < kernel; i++) {
+      const p = start + i * dil;
+      if (includePad ? p >= -padBefore && p < inSize + padAfter : p >= 0 && p < inSize) count++;
+    }
+    divisors.push(count);
+  }
+  return divisors;
+}
+
+interface AvgPlan {
+  geom: PoolGeometry;
+  rowTaps: number[][];
+  colTaps: number[][];
+  rowDiv: number[];
+  colDiv: number[];
+}
+
+function avgPlan(inShape: Shape, attrs: AvgPool2DAttrs): AvgPlan {
+  const geom = geometry(inShape, attrs);
+  const [kh, kw] = attrs.kernel;
+  const [sh, sw] = attrs.strides;
+  const [top, left, bottom, right] = attrs.pads;
+  const [dh, dw] = attrs.dilations;
+  const inc = attrs.countIncludePad;
+  return {
+    geom,
+    rowTaps: tapsPerOutput(geom.outH, sh, top, kh, dh, geom.inH),
+    colTaps: tapsPerOutput(geom.outW, sw, left, kw, dw, geom.inW),
+    rowDiv: avgDivisors(geom.outH, sh, top, bottom, kh, dh, geom.inH, inc),
+    colDiv: avgDivisors(geom.outW, sw, left, right, kw, dw, geom.inW, inc),
+  };
+}
+
+export function avgPool(x: T, attrs: AvgPool2DAttrs): Float32Array {
+  const { geom, rowTaps, colTaps, rowDiv, colDiv } = avgPlan(x.shape, attrs);
+  const { batch, inH, inW, channels: C, outH, outW } = geom;
+  const y = new Float32Array(sizeOf(attrs.out));
+  const data = x.data;
+  const sum = new Float64Array(C);
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let ho = 0; ho < outH; ho++) {
+      for (let wo = 0; wo < outW; wo++) {
+        sum.fill(0);
+        for (const hi of rowTaps[ho]) {
+          for (const wi of colTaps[wo]) {
+            const base = ((n * inH + hi) * inW + wi) * C;
+            for (let c = 0; c < C; c++) sum[c] += data[base + c];
+          }
+        }
+        const divisor = rowDiv[ho] * colDiv[wo];
+        const scale = divisor > 0 ? 1 / divisor : 0;
+        for (let c = 0; c < C; c++) y[o + c] = sum[c] * scale;
+        o += C;
+      }
+    }
+  }
+  return y;
+}
+
+/** Each dy, divided by its window's divisor, is spread over the window's real input positions. */
+export function avgPoolBackprop(dy: T, inputShape: Shape, attrs: AvgPool2DAttrs): Float32Array {
+  const { geom, rowTaps, colTaps, rowDiv, colDiv } = avgPlan(inputShape, attrs);
+  const { batch, inH, inW, channels: C, outH, outW } = geom;
+  const dx = new Float64Array(sizeOf(inputShape));
+  const g = dy.data;
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let ho = 0; ho < outH; ho++) {
+      for (let wo = 0; wo < outW; wo++) {
+        const divisor = rowDiv[ho] * colDiv[wo];
+        const scale = divisor > 0 ? 1 / divisor : 0;
+        for (const hi of rowTaps[ho]) {
+          for (const wi of colTaps[wo]) {
+            const base = ((n * inH + hi) * inW + wi) * C;
+            for (let c = 0; c < C; c++) dx[base + c] += g[o + c] * scale;
+          }
+        }
+        o += C;
+      }
+    }
+  }
+  return Float32Array.from(dx);
+}

@@ -1,0 +1,87 @@
+/** Reductions over axes, and softmax / logSoftmax along one axis. Sums are accumulated in float64. */
+
+import type { KernelTensor, ReduceOp, Shape } from '@cnn/core';
+import { broadcastStrides, coalesce, forEachRow, prod, sizeOf, stridesOf } from '../util.js';
+
+type T = KernelTensor<Float32Array>;
+
+/**
+ * Walks x once in memory order; each element lands in the output cell found through the output's strides
+ * broadcast back to x's shape (stride 0 along every reduced axis, since `out` keeps those dims as 1).
+ */
+export function reduce(op: ReduceOp, x: T, axes: readonly number[], out: Shape): Float32Array {
+  const outSize = sizeOf(out);
+  const acc = new Float64Array(outSize);
+  const init = op === 'max' ? -Infinity : op === 'min' ? Infinity : 0;
+  acc.fill(init);
+  const data = x.data;
+  if (data.length > 0) {
+    const plan = coalesce(x.shape, [stridesOf(x.shape), broadcastStrides(out, x.shape)]);
+    const last = plan.shape.length - 1;
+    const n = plan.shape[last];
+    const sx = plan.strides[0][last];
+    const so = plan.strides[1][last];
+    forEachRow(plan, ([xi, oi]) => {
+      if (so === 0) {
+        // the innermost run is reduced into a single cell
+        let a = acc[oi];
+        if (op === 'max') for (let t = 0; t < n; t++, xi += sx) a = Math.max(a, data[xi]);
+        else if (op === 'min') for (let t = 0; t < n; t++, xi += sx) a = Math.min(a, data[xi]);
+        else for (let t = 0; t < n; t++, xi += sx) a += data[xi];
+        acc[oi] = a;
+      } else if (op === 'max') {
+        for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] = Math.max(acc[oi], data[xi]);
+      } else if (op === 'min') {
+        for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] = Math.min(acc[oi], data[xi]);
+      } else {
+        for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] += data[xi];
+      }
+    });
+  }
+  if (op === 'mean') {
+    const count = axes.reduce((c, a) => c * x.shape[a], 1);
+    for (let i = 0; i < outSize; i++) acc[i] /= count;
+  }
+  return Float32Array.from(acc);
+}
+
+/** Calls `lane(start, stride, len)` for every 1-D lane of `shape` along `axis` (stride = elements per step). */
+function forEachLane(shape: Shape, axis: number, lane: (start: number, stride: number, len: number) => void) {
+  const outer = prod(shape, 0, axis);
+  const len = shape[axis];
+  const inner = prod(shape, axis + 1);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) lane(o * len * inner + i, inner, len);
+  }
+}
+
+/** exp(x - max) / sum(exp(x - max)) along `axis`; subtracting the max keeps every exp <= 1. */
+export function softmax(x: T, axis: number): Float32Array {
+  const v = x.data;
+  const y = new Float32Array(v.length);
+  const e = new Float64Array(x.shape[axis]);
+  forEachLane(x.shape, axis, (start, stride, len) => {
+    let max = -Infinity;
+    for (let t = 0, i = start; t < len; t++, i += stride) max = Math.max(max, v[i]);
+    let sum = 0;
+    for (let t = 0, i = start; t < len; t++, i += stride) sum += e[t] = Math.exp(v[i] - max);
+    const inv = 1 / sum;
+    for (let t = 0, i = start; t < len; t++, i += stride) y[i] = e[t] * inv;
+  });
+  return y;
+}
+
+/** x - max - log(sum(exp(x - max))) along `axis`. */
+export function logSoftmax(x: T, axis: number): Float32Array {
+  const v = x.data;
+  const y = new Float32Array(v.length);
+  forEachLane(x.shape, axis, (start, stride, len) => {
+    let max = -Infinity;
+    for (let t = 0, i = start; t < len; t++, i += stride) max = Math.max(max, v[i]);
+    let sum = 0;
+    for (let t = 0, i = start; t < len; t++, i += stride) sum += Math.exp(v[i] - max);
+    const shift = max + Math.log(sum);
+    for (let t = 0, i = start; t < len; t++, i += stride) y[i] = v[i] - shift;
+  });
+  return y;
+}

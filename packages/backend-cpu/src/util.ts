@@ -1,0 +1,116 @@
+/** Shape helpers shared by the kernels: sizes, row-major strides and broadcast iteration plans. */
+
+import type { Shape } from '@cnn/core';
+
+/** Number of elements of a shape (1 for a scalar `[]`). */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major (C order) strides, in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** Product of `shape[from..to)`. */
+export function prod(shape: Shape, from = 0, to = shape.length): number {
+  let n = 1;
+  for (let i = from; i < to; i++) n *= shape[i];
+  return n;
+}
+
+/**
+ * Strides for reading an input of shape `inShape` while walking the (larger) shape `outShape`, numpy-style:
+ * shapes are right-aligned, and a missing or size-1 input dim that the output stretches gets stride 0.
+ */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const own = stridesOf(inShape);
+  const offset = outShape.length - inShape.length;
+  const strides = new Array<number>(outShape.length).fill(0);
+  for (let i = 0; i < inShape.length; i++) {
+    if (inShape[i] !== 1 || outShape[i + offset] === 1) strides[i + offset] = own[i];
+  }
+  return strides;
+}
+
+/**
+ * A walk over `shape` reading several operands through their own strides, with adjacent dims merged
+ * wherever every operand steps through them contiguously (e.g. `[N,H,W,C] + [C]` becomes `[N*H*W, C]`),
+ * so that the innermost loop is as long as possible.
+ */
+export interface StridedPlan {
+  shape: number[];
+  /** `strides[operand][dim]`. */
+  strides: number[][];
+}
+
+export function coalesce(shape: Shape, strides: readonly (readonly number[])[]): StridedPlan {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue; // a size-1 dim never moves any index
+    const last = outShape.length - 1;
+    // dim `d` folds into the previous kept dim when, for every operand, stepping the previous dim once equals
+    // stepping dim `d` through its whole extent.
+    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k][last] === s[d] * shape[d]);
+    if (mergeable) {
+      outShape[last] *= shape[d];
+      strides.forEach((s, k) => {
+        outStrides[k][last] = s[d];
+      });
+    } else {
+      outShape.push(shape[d]);
+      strides.forEach((s, k) => {
+        outStrides[k].push(s[d]);
+      });
+    }
+  }
+  if (outShape.length === 0) {
+    outShape.push(1);
+    outStrides.forEach((s) => {
+      s.push(0);
+    });
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * Calls `row(offsets)` once per innermost row of the plan, where `offsets[k]` is operand k's element offset
+ * at the row's start (plus `start[k]`); the row runs `plan.shape[last]` elements, operand k stepping by
+ * `plan.strides[k][last]`. `offsets` is reused between calls.
+ */
+export function forEachRow(
+  plan: StridedPlan,
+  row: (offsets: number[]) => void,
+  start?: readonly number[],
+): void {
+  const { shape, strides } = plan;
+  const rank = shape.length;
+  const nOps = strides.length;
+  const offsets = start ? [...start] : new Array<number>(nOps).fill(0);
+  if (rank === 1) {
+    row(offsets);
+    return;
+  }
+  const outer = prod(shape, 0, rank - 1);
+  const counter = new Array<number>(rank - 1).fill(0);
+  for (let r = 0; r < outer; r++) {
+    row(offsets);
+    // advance the odometer over the outer dims
+    for (let d = rank - 2; d >= 0; d--) {
+      counter[d]++;
+      for (let k = 0; k < nOps; k++) offsets[k] += strides[k][d];
+      if (counter[d] < shape[d]) break;
+      for (let k = 0; k < nOps; k++) offsets[k] -= strides[k][d] * shape[d];
+      counter[d] = 0;
+    }
+  }
+}

@@ -31,7 +31,8 @@ export function referenceResolution(values: readonly number[]): number {
   if (values.length === 0) return 0;
   for (let digits = 3; digits <= 6; digits++) {
     const scale = 10 ** digits;
-    if (values.every((v) => Math.fround(Math.round(v * scale) / scale) === Math.fround(v))) return 0.5 / scale;
+    if (values.every((v) => Math.fround(Math.round(v * scale) / scale) === Math.fround(v)))
+      return 0.5 / scale;
   }
   return 0;
 }

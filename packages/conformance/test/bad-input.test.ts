@@ -45,12 +45,20 @@ describe('bad input is rejected with a clear error', () => {
     );
   });
   it('zero-size kernels', () => {
-    expect(() => cnn.conv2d(image(), cnn.zeros([0, 3, 3, 4]))).toThrow('conv2d: kernel size height must be a positive integer, got 0');
-    expect(() => cnn.maxPool2d(image(), { kernel: [2, 0] })).toThrow('maxPool2d: kernel size width must be a positive integer, got 0');
+    expect(() => cnn.conv2d(image(), cnn.zeros([0, 3, 3, 4]))).toThrow(
+      'conv2d: kernel size height must be a positive integer, got 0',
+    );
+    expect(() => cnn.maxPool2d(image(), { kernel: [2, 0] })).toThrow(
+      'maxPool2d: kernel size width must be a positive integer, got 0',
+    );
   });
   it('pooling: pad not smaller than the window, and an empty output', () => {
-    expect(() => cnn.maxPool2d(image(), { kernel: 2, padding: 2 })).toThrow('maxPool2d: pad top = 2 is not smaller than the kernel extent 2');
-    expect(() => cnn.avgPool2d(cnn.zeros([1, 2, 2, 1]), { kernel: 3 })).toThrow('avgPool2d: output height would be 0');
+    expect(() => cnn.maxPool2d(image(), { kernel: 2, padding: 2 })).toThrow(
+      'maxPool2d: pad top = 2 is not smaller than the kernel extent 2',
+    );
+    expect(() => cnn.avgPool2d(cnn.zeros([1, 2, 2, 1]), { kernel: 3 })).toThrow(
+      'avgPool2d: output height would be 0',
+    );
   });
   it('matMul and dense: inner sizes', () => {
     expect(() => cnn.matMul(cnn.zeros([2, 3]), cnn.zeros([4, 5]))).toThrow(
@@ -61,7 +69,9 @@ describe('bad input is rejected with a clear error', () => {
     );
   });
   it('broadcasting mismatch names both shapes', () => {
-    expect(() => cnn.add(cnn.zeros([2, 3]), cnn.zeros([4]))).toThrow('add: shapes [2,3] and [4] cannot be broadcast (axis 1: 3 vs 4)');
+    expect(() => cnn.add(cnn.zeros([2, 3]), cnn.zeros([4]))).toThrow(
+      'add: shapes [2,3] and [4] cannot be broadcast (axis 1: 3 vs 4)',
+    );
   });
   it('disposed tensors', () => {
     const x = image();
@@ -75,7 +85,9 @@ describe('bad input is rejected with a clear error', () => {
   it('NaN, negative and fractional sizes in a shape', () => {
     expect(() => cnn.zeros([2, Number.NaN])).toThrow('fill: shape [2,NaN] has an invalid size NaN at axis 1');
     expect(() => cnn.zeros([-1, 2])).toThrow('fill: shape [-1,2] has an invalid size -1 at axis 0');
-    expect(() => cnn.reshape(cnn.zeros([2, 3]), [2.5, 2])).toThrow('reshape: cannot reshape [2,3] (6 elements) to [2.5,2]');
+    expect(() => cnn.reshape(cnn.zeros([2, 3]), [2.5, 2])).toThrow(
+      'reshape: shape [2.5,2] has an invalid size 2.5 at axis 0',
+    );
     expect(() => cnn.tensor([1, 2, 3], [2, 2])).toThrow('tensor: shape [2,2] needs 4 values, got 3');
   });
   it('batchNorm: vectors that do not match the channels', () => {
@@ -88,20 +100,30 @@ describe('bad input is rejected with a clear error', () => {
     expect(() => cnn.concat([cnn.zeros([2, 3]), cnn.zeros([3, 3])], 1)).toThrow(
       'concat: inputs[1] has shape [3,3] but inputs[0] has [2,3]; all dims except axis 1 must match',
     );
-    expect(() => cnn.slice(cnn.zeros([4]), [2], [3])).toThrow('slice: axis 0 of shape [4] cannot take 3 elements from 2');
-    expect(() => cnn.transpose(cnn.zeros([2, 3]), [0, 0])).toThrow('transpose: perm [0,0] is not a permutation of 2 axes');
-    expect(() => cnn.softmax(cnn.zeros([2, 3]), 2)).toThrow('softmax: axis 2 is out of range for a tensor of rank 2');
+    expect(() => cnn.slice(cnn.zeros([4]), [2], [3])).toThrow(
+      'slice: axis 0 of shape [4] cannot take 3 elements from 2',
+    );
+    expect(() => cnn.transpose(cnn.zeros([2, 3]), [0, 0])).toThrow(
+      'transpose: perm [0,0] is not a permutation of 2 axes',
+    );
+    expect(() => cnn.softmax(cnn.zeros([2, 3]), 2)).toThrow(
+      'softmax: axis 2 is out of range for a tensor of rank 2',
+    );
   });
   it('losses: labels of the wrong shape or out of range', () => {
     const logits = cnn.zeros([2, 3]);
-    expect(() => cnn.softmaxCrossEntropy(logits, cnn.zeros([3]))).toThrow('softmaxCrossEntropy: labels have shape [3]');
+    expect(() => cnn.softmaxCrossEntropy(logits, cnn.zeros([3]))).toThrow(
+      'softmaxCrossEntropy: labels have shape [3]',
+    );
     expect(() => cnn.softmaxCrossEntropy(logits, cnn.tensor([0, 3]))).toThrow(
       'softmaxCrossEntropy: label 3 at index 1 is not a class index in [0, 2]',
     );
   });
   it('tensors from different backends are not mixed silently', () => {
     const other = cnn.zeros([2], cpu());
-    expect(() => cnn.add(cnn.zeros([2]), other)).toThrow("add: inputs live on different backends ('cpu' and 'cpu')");
+    expect(() => cnn.add(cnn.zeros([2]), other)).toThrow(
+      "add: inputs live on different backends ('cpu' and 'cpu')",
+    );
   });
   it('valueAndGrads needs a scalar or an explicit dy', () => {
     expect(() => cnn.valueAndGrads((x) => cnn.relu(x!), [cnn.zeros([2])])).toThrow(

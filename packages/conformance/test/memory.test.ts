@@ -13,7 +13,11 @@ describe('memory: tidy, reshape sharing, the live-tensor count', () => {
     for (let step = 0; step < 5; step++) {
       cnn.tidy(() => {
         const { grads } = cnn.valueAndGrads(
-          (w) => cnn.softmaxCrossEntropy(cnn.reshape(cnn.globalAvgPool(cnn.relu(cnn.conv2d(x, w!))), [2, 4]), labels),
+          (w) =>
+            cnn.softmaxCrossEntropy(
+              cnn.reshape(cnn.globalAvgPool(cnn.relu(cnn.conv2d(x, w!))), [2, 4]),
+              labels,
+            ),
           [w],
         );
         const next = cnn.sub(w, cnn.mul(grads[0]!, 0.1));

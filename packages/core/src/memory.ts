@@ -2,6 +2,7 @@ import type { Backend } from './backend.js';
 import { engine } from './engine.js';
 import { Tensor } from './tensor.js';
 
+/** What `tidy` looks through for tensors to keep: any nesting of arrays and plain objects. */
 export type TensorContainer =
   | Tensor
   | undefined
@@ -17,14 +18,14 @@ export type TensorContainer =
  * Runs `fn` and disposes every tensor it created, except those it returns (in any nesting of arrays and
  * objects). The way to keep a training loop's live-tensor count flat.
  */
-export function tidy<T extends TensorContainer>(fn: () => T): T {
+export function tidy<T>(fn: () => T): T {
   engine.startScope();
   let result: T | undefined;
   try {
     result = fn();
     return result;
   } finally {
-    engine.endScope(collectTensors(result));
+    engine.endScope(collectTensors(result as TensorContainer));
   }
 }
 
@@ -38,14 +39,16 @@ export function keep<T extends Tensor>(t: T): T {
  * Body of an op built from other ops: inside a gradient tape it runs as is (the tape needs the
  * intermediates, `valueAndGrads` frees them); otherwise its intermediates are freed at once.
  */
-export function composite<T extends TensorContainer>(fn: () => T): T {
+export function composite<T>(fn: () => T): T {
   return engine.isRecording() ? fn() : tidy(fn);
 }
 
-export function collectTensors(value: TensorContainer, into: Tensor[] = []): Tensor[] {
+export function collectTensors(value: unknown, into: Tensor[] = []): Tensor[] {
   if (value instanceof Tensor) into.push(value);
   else if (Array.isArray(value)) value.forEach((v) => collectTensors(v, into));
-  else if (value && typeof value === 'object') Object.values(value).forEach((v) => collectTensors(v, into));
+  else if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    Object.values(value).forEach((v) => collectTensors(v, into));
+  }
   return into;
 }
 

@@ -1,8 +1,11 @@
 import type { Backend } from '@cnn/core';
 
-/** Short names for the backends of this repository. */
-const knownBackends: Record<string, string> = {
-  cpu: '@cnn/backend-cpu',
+/** Short names for the backends of this repository: the module, and the factory it exports. */
+const knownBackends: Record<string, { module: string; factory: string }> = {
+  cpu: { module: '@cnn/backend-cpu', factory: 'createBackend' },
+  'tfjs-cpu': { module: '@cnn/backend-tfjs', factory: 'tfjsCpu' },
+  'tfjs-wasm': { module: '@cnn/backend-tfjs', factory: 'tfjsWasm' },
+  gpujs: { module: '@cnn/backend-gpujs', factory: 'createBackend' },
 };
 
 /**
@@ -12,7 +15,8 @@ const knownBackends: Record<string, string> = {
 export async function resolveBackend(
   spec: string,
 ): Promise<{ name: string; create: () => Backend | Promise<Backend> }> {
-  const target = knownBackends[spec] ?? spec;
+  const known = knownBackends[spec];
+  const target = known?.module ?? spec;
   const specifier =
     target.startsWith('.') || target.startsWith('/')
       ? new URL(target, `file://${process.cwd()}/`).href
@@ -25,9 +29,13 @@ export async function resolveBackend(
       `cannot load backend '${spec}' (module '${target}'): ${(error as Error).message}. Known names: ${Object.keys(knownBackends).join(', ')}; or pass a module path.`,
     );
   }
-  const create = (mod.createBackend ?? mod.default) as (() => Backend) | undefined;
+  const create = (known ? mod[known.factory] : (mod.createBackend ?? mod.default)) as
+    | (() => Backend)
+    | undefined;
   if (typeof create !== 'function') {
-    throw new Error(`backend module '${target}' must export createBackend() or a default factory`);
+    throw new Error(
+      `backend module '${target}' must export ${known ? `${known.factory}()` : 'createBackend() or a default factory'}`,
+    );
   }
   return { name: spec, create };
 }

@@ -1,4 +1,20 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Backend } from '@cnn/core';
+
+/**
+ * A path is taken relative to the working directory; a package name is looked up from the working
+ * directory first (the user's project), then from this package.
+ */
+function locate(target: string): string {
+  if (target.startsWith('.') || target.startsWith('/')) return pathToFileURL(join(process.cwd(), target)).href;
+  try {
+    return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(target)).href;
+  } catch {
+    return target;
+  }
+}
 
 /** Short names for the backends of this repository: the module, and the factory it exports. */
 const knownBackends: Record<string, { module: string; factory: string }> = {

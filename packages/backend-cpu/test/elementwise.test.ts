@@ -157,7 +157,7 @@ const sigmoidRef = (x: number) => 1 / (1 + Math.exp(-x));
 function activationRef(act: Activation): (x: number) => number {
   switch (act.kind) {
     case 'relu':
-      return (x) => (x > 0 ? x : 0);
+      return (x) => Math.max(x, 0);
     case 'leakyRelu':
       return (x) => (x >= 0 ? x : act.alpha * x);
     case 'elu':

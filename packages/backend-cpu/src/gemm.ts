@@ -5,9 +5,9 @@
  * packing routines read any layout, and no transpose is ever materialized.
  *
  * Scheme (the classic Goto/BLIS one, cut down to what pays off in JavaScript):
- * - B is packed, NC columns at a time, into column panels NR wide; each panel is stored k-major (`NR` values
- *   per k), in blocks of KC rows.
- * - A is packed, `MC` rows at a time, into row panels MR tall, stored k-major (`MR` values per k).
+ * - C is computed in MC x NC blocks, and each block's depth K in KC steps. For each step, the KC x NC slice of
+ *   B is packed into column panels NR wide and the MC x KC slice of A into row panels MR tall, both stored
+ *   k-major (NR resp. MR values per k), so the micro-kernel reads both sequentially.
  * - A register-blocked MR x NR micro-kernel walks one A panel and one B panel in lockstep, keeping the
  *   MR*NR partial sums in local variables (JS numbers, i.e. doubles) and loading each packed value once.
  * - When K is longer than one KC block, the partial sums of a C block carry over in a float64 scratch, so the
@@ -38,16 +38,16 @@ export interface GemmArgs {
 
 const MR = 4;
 const NR = 4;
-/** Rows of B (depth) packed per pass. */
+/** Depth per packed step. */
 const KC = 256;
-/** Rows of A packed per block: MC*KC floats (256 KiB) stay in L2 while every B panel runs past them. */
+/** Rows of C per block: the packed A slice (MC*KC floats) stays in L2 while every B panel runs past it. */
 const MC = 256;
-/** Columns of B per block: B is packed NC columns at a time, over its whole depth. */
+/** Columns of C per block: the packed B slice (KC*NC floats). */
 const NC = 256;
 
 // Scratch reused across calls (kernels run one at a time, synchronously).
-let packA = new Float32Array(MC * KC);
-let packB = new Float32Array(NC * KC);
+const packA = new Float32Array(MC * KC);
+const packB = new Float32Array(NC * KC);
 /** Running float64 sums of one MC x NC block of C while its depth is split over several KC blocks. */
 const partial = new Float64Array(MC * NC);
 
@@ -215,27 +215,20 @@ export function gemm(args: GemmArgs): void {
     return;
   }
   const kBlocks = Math.ceil(k / KC);
-  const ncMax = Math.min(roundUp(n, NR), NC);
-  const mcMax = Math.min(roundUp(m, MR), MC);
-  if (packB.length < ncMax * k) packB = new Float32Array(ncMax * k);
-  if (packA.length < mcMax * KC) packA = new Float32Array(mcMax * KC);
-
-  for (let j0 = 0; j0 < n; j0 += NC) {
-    const nc = Math.min(NC, n - j0);
-    const ncPadded = roundUp(nc, NR);
-    // All of B's depth for these columns, one KC block after another: reused by every row block of A.
-    for (let p0 = 0; p0 < k; p0 += KC) {
-      packPanelsB(b, p0, Math.min(KC, k - p0), j0, nc, packB.subarray(p0 * ncPadded));
-    }
-    for (let i0 = 0; i0 < m; i0 += MC) {
-      const mc = Math.min(MC, m - i0);
+  // Each (row block, column block, depth block) packs its own A and B pieces: repacking costs about
+  // 1/(2*NC) resp. 1/(2*MC) of the arithmetic, and keeps all scratch a fixed few hundred KiB.
+  for (let i0 = 0; i0 < m; i0 += MC) {
+    const mc = Math.min(MC, m - i0);
+    for (let j0 = 0; j0 < n; j0 += NC) {
+      const nc = Math.min(NC, n - j0);
       const cBase = c.offset + i0 * ldc + j0;
       for (let kb = 0; kb < kBlocks; kb++) {
         const p0 = kb * KC;
         const kc = Math.min(KC, k - p0);
         const mode = kBlocks === 1 ? 0 : kb === 0 ? 1 : kb === kBlocks - 1 ? 3 : 2;
+        packPanelsB(b, p0, kc, j0, nc, packB);
         packPanelsA(a, i0, mc, p0, kc, packA);
-        macroKernel(mc, nc, kc, packA, packB.subarray(p0 * ncPadded), c.data, cBase, ldc, mode, accumulate);
+        macroKernel(mc, nc, kc, packA, packB, c.data, cBase, ldc, mode, accumulate);
       }
     }
   }

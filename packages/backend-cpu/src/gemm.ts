@@ -50,6 +50,8 @@ const packA = new Float32Array(MC * KC);
 const packB = new Float32Array(NC * KC);
 /** Running float64 sums of one MC x NC block of C while its depth is split over several KC blocks. */
 const partial = new Float64Array(MC * NC);
+/** The micro-kernel's finished tile, so that the clipped edge store can index it. */
+const tileScratch = new Float64Array(MR * NR);
 
 /** Copies rows [i0, i0+mc) x depth [p0, p0+kc) of A into MR-row panels, k-major, zero-padding the last panel. */
 function packPanelsA(a: MatrixView, i0: number, mc: number, p0: number, kc: number, dst: Float32Array): void {
@@ -203,8 +205,8 @@ function macroKernel(
     }
   }
 }
-const tileScratch = new Float64Array(MR * NR);
 
+/** C (m x n) = A (m x k) · B (k x n), or C += A · B with `accumulate`; sums kept in float64 throughout. */
 export function gemm(args: GemmArgs): void {
   const { m, n, k, a, b, c } = args;
   const accumulate = args.accumulate ?? false;
@@ -232,8 +234,4 @@ export function gemm(args: GemmArgs): void {
       }
     }
   }
-}
-
-function roundUp(x: number, to: number): number {
-  return Math.ceil(x / to) * to;
 }

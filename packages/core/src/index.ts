@@ -1,5 +1,13 @@
 export { grad, grads, valueAndGrads } from './autograd.js';
 export * from './backend.js';
+export { type ActivationName, activations } from './layers/activations.js';
+export * from './layers/conv.js';
+export * from './layers/core.js';
+export { fans, type InitializerName, initialize } from './layers/initializers.js';
+export * from './layers/layer.js';
+export * from './layers/merge.js';
+export * from './layers/normalization.js';
+export * from './layers/pooling.js';
 export {
   getBackend,
   keep,
@@ -10,6 +18,17 @@ export {
   type TensorContainer,
   tidy,
 } from './memory.js';
+export { Model, type ModelConfig, sequential } from './model/model.js';
+export { Adam, type AdamConfig, type Optimizer, SGD, type SGDConfig } from './model/optimizers.js';
+export * from './model/serialization.js';
+export type {
+  BatchLogs,
+  Callbacks,
+  CompileConfig,
+  EpochLogs,
+  FitOptions,
+  LossName,
+} from './model/training.js';
 export * from './ops/activation.js';
 export * from './ops/conv.js';
 export * from './ops/creation.js';
@@ -23,4 +42,5 @@ export * from './ops/pool.js';
 export * from './ops/reduce.js';
 export { Random } from './random.js';
 export { broadcastShapes, normalizeAxis } from './shape.js';
+export { shapeBackend } from './shape-backend.js';
 export { type NestedArray, sizeOf, Tensor } from './tensor.js';

@@ -1,0 +1,190 @@
+import { Conv2D } from '../layers/conv.js';
+import { ActivationLayer, Dense, Flatten, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh } from '../layers/core.js';
+import { InputLayer, type Layer, type SymbolicTensor } from '../layers/layer.js';
+import { Add, Concat, Dropout } from '../layers/merge.js';
+import { BatchNorm, LRN } from '../layers/normalization.js';
+import { AvgPool2D, GlobalAveragePool, GlobalMaxPool, MaxPool2D } from '../layers/pooling.js';
+import { tensor } from '../ops/creation.js';
+import { fmt } from '../shape.js';
+import { sizeOf } from '../tensor.js';
+import { Model } from './model.js';
+
+export const MODEL_FORMAT = 'cnn-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+/**
+ * The model file format, version 1: this JSON (the graph and the weight manifest) plus one binary file
+ * holding every weight as little-endian float32, concatenated in manifest order.
+ */
+export interface ModelTopology {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  name: string;
+  seed: number;
+  /** Layers in execution order; `inbound` names the layers whose outputs feed this one. */
+  layers: { name: string; className: string; config: Record<string, unknown>; inbound: string[] }[];
+  inputs: string[];
+  outputs: string[];
+  weights: { name: string; shape: number[] }[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each constructor takes its own config type
+type LayerConstructor = new (config: any) => Layer;
+
+/** Layer classes by `className`, for loading. Register custom layers with `registerLayer`. */
+const layerClasses = new Map<string, LayerConstructor>(
+  Object.entries({
+    Conv2D,
+    Dense,
+    Flatten,
+    Activation: ActivationLayer,
+    ReLU,
+    LeakyReLU,
+    Sigmoid,
+    Tanh,
+    Softmax,
+    MaxPool2D,
+    AvgPool2D,
+    GlobalAveragePool,
+    GlobalMaxPool,
+    BatchNorm,
+    LRN,
+    Dropout,
+    Concat,
+    Add,
+  }),
+);
+
+export function registerLayer(className: string, ctor: LayerConstructor): void {
+  layerClasses.set(className, ctor);
+}
+
+export function modelTopology(model: Model): ModelTopology {
+  const applied = new Set<Layer>();
+  for (const node of model.nodes) {
+    if (applied.has(node.layer)) {
+      throw new Error(
+        `save: layer '${node.layer.name}' is applied more than once; shared layers cannot be saved yet`,
+      );
+    }
+    applied.add(node.layer);
+  }
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    name: model.name,
+    seed: model.seed,
+    layers: model.nodes.map((node) => ({
+      name: node.layer.name,
+      className: node.layer.className,
+      config: node.layer.getConfig(),
+      inbound: node.inputs.map((s) => s.node.layer.name),
+    })),
+    inputs: model.inputs.map((s) => s.node.layer.name),
+    outputs: model.outputs.map((s) => s.node.layer.name),
+    weights: model.variables.map((v) => ({ name: v.name, shape: [...v.spec.shape] })),
+  };
+}
+
+/** All weights, concatenated in manifest order. */
+export async function modelWeights(model: Model): Promise<Float32Array> {
+  const weights = model.getWeights();
+  const out = new Float32Array(weights.reduce((n, w) => n + w.tensor.size, 0));
+  let offset = 0;
+  for (const w of weights) {
+    out.set(await w.tensor.data(), offset);
+    offset += w.tensor.size;
+  }
+  return out;
+}
+
+/** Rebuilds a model from its topology (and sets its weights when given). Errors name the bad entry. */
+export function modelFromTopology(topology: ModelTopology, weights?: Float32Array): Model {
+  if (topology?.format !== MODEL_FORMAT)
+    throw new Error(`load: not a ${MODEL_FORMAT} file (format: ${topology?.format})`);
+  if (topology.version !== MODEL_FORMAT_VERSION) {
+    throw new Error(
+      `load: model format version ${topology.version} is not supported (this library reads version ${MODEL_FORMAT_VERSION})`,
+    );
+  }
+  const outputs = new Map<string, SymbolicTensor>();
+  for (const entry of topology.layers) {
+    if (outputs.has(entry.name)) throw new Error(`load: layer '${entry.name}' appears twice`);
+    if (entry.className === 'InputLayer') {
+      const config = entry.config as { shape: number[] };
+      outputs.set(entry.name, new InputLayer(config.shape, entry.name).output());
+      continue;
+    }
+    const ctor = layerClasses.get(entry.className);
+    if (!ctor)
+      throw new Error(
+        `load: layer '${entry.name}' has unknown class '${entry.className}' (register it with registerLayer)`,
+      );
+    const inbound = entry.inbound.map((name) => {
+      const s = outputs.get(name);
+      if (!s)
+        throw new Error(
+          `load: layer '${entry.name}' reads '${name}', which is not defined before it (a cycle or a missing layer)`,
+        );
+      return s;
+    });
+    outputs.set(entry.name, new ctor({ ...entry.config, name: entry.name }).apply(inbound));
+  }
+  const pick = (names: string[], what: string) =>
+    names.map((name) => {
+      const s = outputs.get(name);
+      if (!s) throw new Error(`load: model ${what} '${name}' is not a layer of the file`);
+      return s;
+    });
+  const model = new Model({
+    inputs: pick(topology.inputs, 'input'),
+    outputs: pick(topology.outputs, 'output'),
+    name: topology.name,
+    seed: topology.seed,
+  });
+  checkManifest(model, topology.weights);
+  if (weights) setWeightsFromBuffer(model, topology.weights, weights);
+  return model;
+}
+
+/** The file's weight manifest must name exactly the model's weights, with the same shapes. */
+function checkManifest(model: Model, manifest: ModelTopology['weights']): void {
+  const expected = model.variables;
+  if (manifest.length !== expected.length) {
+    throw new Error(`load: the file lists ${manifest.length} weights but the model has ${expected.length}`);
+  }
+  manifest.forEach((w, i) => {
+    const v = expected[i]!;
+    if (w.name !== v.name)
+      throw new Error(`load: weight ${i} is '${w.name}' in the file but '${v.name}' in the model`);
+    if (w.shape.length !== v.spec.shape.length || w.shape.some((d, j) => d !== v.spec.shape[j])) {
+      throw new Error(
+        `load: weight '${w.name}' has shape ${fmt(w.shape)} in the file but ${fmt(v.spec.shape)} in the model`,
+      );
+    }
+  });
+}
+
+/** Loads weights saved from another model into `model`, checking names and shapes first. */
+export function setWeightsFromBuffer(
+  model: Model,
+  manifest: ModelTopology['weights'],
+  weights: Float32Array,
+): void {
+  checkManifest(model, manifest);
+  const total = manifest.reduce((n, w) => n + sizeOf(w.shape), 0);
+  if (weights.length !== total) {
+    throw new Error(
+      `load: the weights hold ${weights.length} values but the manifest needs ${total} (truncated or wrong file)`,
+    );
+  }
+  let offset = 0;
+  model.setWeights(
+    manifest.map((w) => {
+      const size = sizeOf(w.shape);
+      const t = tensor(weights.slice(offset, offset + size), w.shape);
+      offset += size;
+      return { name: w.name, tensor: t };
+    }),
+  );
+}

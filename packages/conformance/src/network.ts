@@ -1,94 +1,117 @@
 import type { Backend, Tensor } from '@cnn/core';
 import * as cnn from '@cnn/core';
-import { Attrs, adapters, type OpInputs } from './adapters.js';
 import type { Fixture } from './fixture.js';
+import { type Architecture, assignParams, importArchitecture } from './importer.js';
 import type { Kind } from './layout.js';
-import { type Pending, upload } from './run.js';
-
-interface NetworkNode {
-  op: string;
-  inputs: string[];
-  output: string;
-  attrs?: Record<string, unknown>;
-}
-
-interface Architecture {
-  input: string;
-  output: string;
-  nodes: NetworkNode[];
-  params: { name: string; trainable: boolean }[];
-}
+import { type Comparison, compare, type Pending, upload } from './run.js';
+import type { Tolerance } from './tolerance.js';
 
 /**
- * Runs a whole `Network` fixture node by node through the same op adapters, as an ONNX importer would:
- * activations stay NHWC between nodes; a Flatten of an image first restores the reference's NCHW order
- * (the following dense weights expect it), and a channel Concat on an image joins on our last axis.
+ * A `Network` fixture through the layers API: import the architecture, load the reference weights, run
+ * the model in inference mode and differentiate Σ Y·dY with respect to the image and every trainable weight.
  */
 export function runNetwork(fx: Fixture, backend: Backend): Pending[] {
   const arch = fx.attrs.architecture as Architecture;
-  const images = new Set<string>([arch.input]);
-  const kinds = new Map<string, Kind>([[arch.input, 'image']]);
-  for (const node of arch.nodes) {
-    if (node.op === 'Conv' && node.inputs[1]) kinds.set(node.inputs[1], 'convWeight');
+  const { model, bindings } = importArchitecture(arch);
+  assignParams(fx, model, bindings);
+  try {
+    const spec = (name: string) => fx.inputs.find((t) => t.name === name)!;
+    const x = upload(spec(arch.input), 'image', backend);
+    const yKind: Kind = model.outputs[0]!.shape.length === 3 ? 'image' : 'plain';
+    const dy = upload(spec('dY'), yKind, backend);
+    const gradRefs = fx.outputs.filter((t) => t.grad_of);
+    const differentiated = gradRefs.map((ref) =>
+      ref.grad_of === arch.input ? x : bindings.get(ref.grad_of!)!.variable.read(),
+    );
+    const ctx: cnn.CallContext = { training: false, random: model.random, updates: [] };
+    const { value, grads } = cnn.valueAndGrads(
+      (...ts) => {
+        const params = new Map<cnn.Variable, Tensor>();
+        let input = x;
+        gradRefs.forEach((ref, i) => {
+          if (ref.grad_of === arch.input) input = ts[i]!;
+          else params.set(bindings.get(ref.grad_of!)!.variable, ts[i]!);
+        });
+        return model.forward([input], ctx, params)[0]!;
+      },
+      differentiated,
+      dy,
+    );
+    const pending: Pending[] = [{ tensor: value, kind: yKind, ref: fx.outputs.find((t) => !t.grad_of)! }];
+    gradRefs.forEach((ref, i) => {
+      const binding = bindings.get(ref.grad_of!);
+      pending.push(
+        binding
+          ? {
+              tensor: grads[i]!,
+              kind: 'plain',
+              ref,
+              convert: (d) => ({ data: binding.toReference(d), shape: ref.shape }),
+            }
+          : { tensor: grads[i]!, kind: 'image', ref },
+      );
+    });
+    return pending;
+  } finally {
+    model.dispose();
   }
-  const specs = fx.inputs.filter((t) => t.name !== 'dY');
-  const values = new Map<string, Tensor>(
-    specs.map((s) => [s.name, upload(s, kinds.get(s.name) ?? 'plain', backend)]),
-  );
+}
 
-  const differentiated = fx.outputs.filter((t) => t.grad_of).map((t) => t.grad_of!);
-  const forward = (...xs: Tensor[]): Tensor => {
-    const env = new Map(values);
-    differentiated.forEach((name, i) => env.set(name, xs[i]!));
-    for (const node of arch.nodes) {
-      const list = node.inputs.map((name) => {
-        const t = env.get(name);
-        if (!t)
-          throw new Error(
-            `${fx.name}: node ${node.op} -> ${node.output} reads '${name}', which is not defined yet`,
-          );
-        return t;
-      });
-      const inputIsImage = images.has(node.inputs[0]!);
-      const attrs = { ...node.attrs };
-      let output: Tensor;
-      if (node.op === 'Flatten' && inputIsImage) {
-        output = cnn.flatten(cnn.transpose(list[0]!, [0, 3, 1, 2]), (attrs.axis as number | undefined) ?? 1);
-      } else if (node.op === 'Concat' && inputIsImage) {
-        const axis = (attrs.axis as number | undefined) ?? 1;
-        output = cnn.concat(list, axis === 1 || axis === -3 ? 3 : axis);
-      } else {
-        const adapter = adapters[node.op];
-        if (!adapter) throw new Error(`${fx.name}: no adapter for node op ${node.op}`);
-        const inputs: OpInputs = { list, byName: {}, host: {} };
-        output = adapter.run(inputs, new Attrs(attrs), fx)[0]!;
-      }
-      if (inputIsImage && output.rank === 4) images.add(node.output);
-      env.set(node.output, output);
-    }
-    return env.get(arch.output)!;
+/**
+ * A `TrainStep` fixture: the imported model trained with `fit` (no shuffling, one batch per step) and the
+ * fixture's optimizer; compares the loss before each step and every weight after the last one.
+ */
+export async function runTrainStep(fx: Fixture, backend: Backend, tol: Tolerance): Promise<Comparison[]> {
+  cnn.setBackend(backend);
+  const arch = fx.attrs.architecture as Architecture;
+  const opt = fx.attrs.optimizer as {
+    type: string;
+    lr: number;
+    momentum: number;
+    dampening: number;
+    weight_decay: number;
+    nesterov: boolean;
   };
-
-  const yRef = fx.outputs.find((t) => !t.grad_of)!;
-  const dySpec = fx.inputs.find((t) => t.name === 'dY');
-  const pending: Pending[] = [];
-  if (!dySpec) {
-    const y = forward(...differentiated.map((n) => values.get(n)!));
-    return [{ tensor: y, kind: images.has(arch.output) ? 'image' : 'plain', ref: yRef }];
+  if (opt.type !== 'SGD')
+    throw new Error(`${fx.name}: optimizer ${opt.type} is not supported by the harness`);
+  const steps = fx.attrs.steps as number;
+  const { model, bindings } = importArchitecture(arch);
+  const optimizer = new cnn.SGD({
+    learningRate: opt.lr,
+    momentum: opt.momentum,
+    dampening: opt.dampening,
+    weightDecay: opt.weight_decay,
+    nesterov: opt.nesterov,
+  });
+  const spec = (name: string) => fx.inputs.find((t) => t.name === name)!;
+  const x = upload(spec(arch.input), 'image', backend);
+  const labels = cnn.tensor(Float32Array.from(spec('labels').data), spec('labels').shape, backend);
+  try {
+    assignParams(fx, model, bindings);
+    model.compile({ optimizer, loss: 'softmaxCrossEntropy' });
+    const history = await model.fit(x, labels, { epochs: steps, batchSize: x.shape[0]!, shuffle: false });
+    const comparisons: Comparison[] = [];
+    const lossRef = fx.outputs.find((t) => t.name === 'loss')!;
+    comparisons.push(
+      compare(
+        fx.name,
+        'loss',
+        { data: Float32Array.from(history.map((h) => h.loss)), shape: [steps] },
+        lossRef,
+        tol,
+      ),
+    );
+    for (const [name, binding] of bindings) {
+      const ref = fx.outputs.find((t) => t.name === `final.${name}`);
+      if (!ref) continue;
+      const ours = binding.toReference(await binding.variable.read().data());
+      comparisons.push(compare(fx.name, ref.name, { data: ours, shape: ref.shape }, ref, tol));
+    }
+    return comparisons;
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+    x.dispose();
+    labels.dispose();
   }
-  // Run once to learn the output's layout, then differentiate Σ Y·dY.
-  const probe = forward(...differentiated.map((n) => values.get(n)!));
-  const yKind: Kind = images.has(arch.output) ? 'image' : 'plain';
-  const dy = upload(dySpec, yKind, backend);
-  const { value, grads } = cnn.valueAndGrads(
-    forward,
-    differentiated.map((n) => values.get(n)!),
-    dy,
-  );
-  probe.dispose();
-  pending.push({ tensor: value, kind: yKind, ref: yRef });
-  fx.outputs
-    .filter((t) => t.grad_of)
-    .forEach((ref, i) => pending.push({ tensor: grads[i]!, kind: kinds.get(ref.grad_of!) ?? 'plain', ref }));
-  return pending;
 }

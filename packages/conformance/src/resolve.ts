@@ -8,7 +8,8 @@ import type { Backend } from '@cnn/core';
  * directory first (the user's project), then from this package.
  */
 function locate(target: string): string {
-  if (target.startsWith('.') || target.startsWith('/')) return pathToFileURL(join(process.cwd(), target)).href;
+  if (target.startsWith('.') || target.startsWith('/'))
+    return pathToFileURL(join(process.cwd(), target)).href;
   try {
     return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(target)).href;
   } catch {

@@ -3,7 +3,7 @@ import * as cnn from '@cnn/core';
 import { Attrs, adapters, type OpInputs } from './adapters.js';
 import type { Fixture, FixtureTensor } from './fixture.js';
 import { type Kind, toOurs, toReference } from './layout.js';
-import { runNetwork } from './network.js';
+import { runNetwork, runTrainStep } from './network.js';
 import { referenceResolution, type Tolerance } from './tolerance.js';
 
 export type Status = 'pass' | 'fail' | 'skip';
@@ -75,8 +75,7 @@ function unravel(index: number, shape: readonly number[]): number[] {
 }
 
 export function skipReason(fx: Fixture): string | undefined {
-  if (fx.op === 'TrainStep') return 'TrainStep needs the optimizers of the layers issue';
-  if (fx.op === 'Network') return undefined;
+  if (fx.op === 'Network' || fx.op === 'TrainStep') return undefined;
   const adapter = adapters[fx.op];
   if (!adapter) return `op ${fx.op} has no adapter`;
   return adapter.skip?.(fx);
@@ -89,6 +88,7 @@ export async function runFixture(fx: Fixture, backend: Backend, tol: Tolerance):
   if (reason) return { ...base, status: 'skip', message: reason };
   let comparisons: Comparison[];
   try {
+    if (fx.op === 'TrainStep') return finish(base, await runTrainStep(fx, backend, tol));
     let pending: Pending[] = [];
     const tensors = cnn.tidy(() => {
       pending = fx.op === 'Network' ? runNetwork(fx, backend) : runSingleOp(fx, backend);
@@ -97,7 +97,8 @@ export async function runFixture(fx: Fixture, backend: Backend, tol: Tolerance):
     try {
       comparisons = [];
       for (const p of pending) {
-        comparisons.push(compare(fx.name, p.ref.name, await download(p.tensor, p.kind), p.ref, tol));
+        const data = p.convert ? p.convert(await p.tensor.data()) : await download(p.tensor, p.kind);
+        comparisons.push(compare(fx.name, p.ref.name, data, p.ref, tol));
       }
     } finally {
       tensors.forEach((t) => t.dispose());
@@ -105,6 +106,10 @@ export async function runFixture(fx: Fixture, backend: Backend, tol: Tolerance):
   } catch (error) {
     return { ...base, status: 'fail', message: `${fx.name}: threw ${(error as Error).stack ?? error}` };
   }
+  return finish(base, comparisons);
+}
+
+function finish(base: Omit<CaseResult, 'status'>, comparisons: Comparison[]): CaseResult {
   const failed = comparisons.filter((c) => !c.ok);
   return {
     ...base,
@@ -120,6 +125,8 @@ export interface Pending {
   tensor: Tensor;
   kind: Kind;
   ref: FixtureTensor;
+  /** A custom conversion to the reference layout (imported network weights). */
+  convert?: (data: Float32Array) => { data: Float32Array; shape: number[] };
 }
 
 function runSingleOp(fx: Fixture, backend: Backend): Pending[] {

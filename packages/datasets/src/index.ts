@@ -1,0 +1,1 @@
+export { type ImageSet, loadMnist, MNIST_SIZE, type MnistSplit, take } from './mnist.js';

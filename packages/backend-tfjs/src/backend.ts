@@ -1,0 +1,98 @@
+/**
+ * The Backend object: wires every kernel of core's interface to its tfjs composition in `kernels/` and
+ * keeps the buffer count. Storage `D` is a tfjs tensor.
+ *
+ * Memory: each kernel runs inside `tf.tidy`, so every intermediate tfjs tensor is freed when it returns;
+ * only the output survives, and it is ours until core calls `dispose`.
+ */
+
+import type { Backend, Shape } from '@cnn/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { activate, type Engine } from './engine.js';
+import { activation, activationGrad } from './kernels/activation.js';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
+import { binary, unary, where } from './kernels/elementwise.js';
+import { concat, pad, slice, transpose } from './kernels/layout.js';
+import { matMul } from './kernels/matmul.js';
+import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
+import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
+import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
+
+export type TfjsBackend = Backend<tf.Tensor>;
+
+/** A backend on an already initialised tfjs engine (see `initEngine`). */
+export function createTfjsBackend(engine: Engine): TfjsBackend {
+  // Every tensor this backend handed out and that was not disposed yet: uploads and kernel outputs.
+  const live = new Set<tf.Tensor>();
+  // tfjs-cpu and tfjs-webgl hand out (and keep) their own arrays on read and write: copy. tfjs-wasm copies
+  // to and from its heap anyway.
+  const copies = engine !== 'wasm';
+
+  /** Runs a kernel on our engine, freeing every intermediate; the output is a new float32 tensor of `out`. */
+  const run = (kernel: () => tf.Tensor, out?: Shape): tf.Tensor => {
+    activate(engine);
+    let y = tf.tidy(() => {
+      let r = kernel();
+      if (r.dtype !== 'float32') r = tf.cast(r, 'float32');
+      if (out && (r.rank !== out.length || r.shape.some((d, i) => d !== out[i]))) r = tf.reshape(r, [...out]);
+      return r;
+    });
+    // tfjs ops may return their input itself (e.g. a 1x1 identity pool); storage must never be shared.
+    if (live.has(y)) y = tf.clone(y);
+    live.add(y);
+    return y;
+  };
+
+  return {
+    name: `tfjs-${engine}`,
+
+    upload: (values, shape) => run(() => tf.tensor(copies ? values.slice() : values, [...shape], 'float32')),
+    read: async (data) => {
+      activate(engine);
+      const values = (await data.data()) as Float32Array;
+      return copies ? values.slice() : values;
+    },
+    readSync: (data) => {
+      activate(engine);
+      const values = data.dataSync() as Float32Array;
+      return copies ? values.slice() : values;
+    },
+    dispose: (data) => {
+      if (live.delete(data)) data.dispose();
+    },
+    numBuffers: () => live.size,
+
+    matMul: (a, b, transposeA, transposeB, out) =>
+      run(() => matMul(a, b, transposeA, transposeB, out, engine === 'wasm'), out),
+
+    conv2d: (x, filter, attrs, out) => run(() => conv2d(x, filter, attrs), out),
+    conv2dBackpropInput: (dy, filter, attrs, out) =>
+      run(() => conv2dBackpropInput(dy, filter, attrs, out), out),
+    conv2dBackpropFilter: (x, dy, attrs, out) => run(() => conv2dBackpropFilter(x, dy, attrs, out), out),
+
+    maxPool: (x, attrs) => run(() => maxPool(x, attrs), attrs.out),
+    maxPoolBackprop: (dy, x, attrs) => run(() => maxPoolBackprop(dy, x, attrs), x.shape),
+    avgPool: (x, attrs) => run(() => avgPool(x, attrs), attrs.out),
+    avgPoolBackprop: (dy, inputShape, attrs) => run(() => avgPoolBackprop(dy, inputShape, attrs), inputShape),
+
+    binary: (op, a, b, out) => run(() => binary(op, a, b), out),
+    unary: (op, x) => run(() => unary(op, x), x.shape),
+    activation: (x, act) => run(() => activation(x, act), x.shape),
+    activationGrad: (x, dy, act) => run(() => activationGrad(x, dy, act), x.shape),
+    where: (cond, a, b, out) => run(() => where(cond, a, b), out),
+
+    reduce: (op, x, axes, out) => run(() => reduce(op, x, axes, out), out),
+    softmax: (x, axis) => run(() => softmax(x, axis), x.shape),
+    logSoftmax: (x, axis) => run(() => logSoftmax(x, axis), x.shape),
+
+    batchNorm: (x, mean, variance, scale, offset, epsilon) =>
+      run(() => batchNorm(x, mean, variance, scale, offset, epsilon), x.shape),
+    lrn: (x, attrs) => run(() => lrn(x, attrs), x.shape),
+    lrnBackprop: (x, dy, attrs) => run(() => lrnBackprop(x, dy, attrs), x.shape),
+
+    concat: (xs, axis, out) => run(() => concat(xs, axis), out),
+    slice: (x, begin, size) => run(() => slice(x, begin, size), size),
+    transpose: (x, perm, out) => run(() => transpose(x, perm), out),
+    pad: (x, before, after, value, out) => run(() => pad(x, before, after, value, out), out),
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The TensorFlow.js backend: every kernel of core's `Backend` interface on @tensorflow/tfjs-core 4.22 ops,
+ * running on a tfjs engine chosen at run time: `cpu` or `wasm` (Node and browsers), `webgl` (browsers).
+ *
+ * Kernels live in `kernels/` (one file per family); where an engine lacks a kernel or tfjs's semantics differ
+ * from ours, the kernel is composed from other tfjs ops (the README lists every composition).
+ */
+
+import { createTfjsBackend, type TfjsBackend } from './backend.js';
+import { type Engine, initEngine } from './engine.js';
+
+export type { TfjsBackend } from './backend.js';
+export type { Engine } from './engine.js';
+
+/** A backend on the given tfjs engine, named `tfjs-<engine>`. Fails, naming the engine, if it cannot start. */
+export async function tfjs(engine: Engine): Promise<TfjsBackend> {
+  await initEngine(engine);
+  return createTfjsBackend(engine);
+}
+
+/** tfjs's plain-JavaScript engine (@tensorflow/tfjs-backend-cpu). */
+export const tfjsCpu = (): Promise<TfjsBackend> => tfjs('cpu');
+/** tfjs's WebAssembly engine (@tensorflow/tfjs-backend-wasm, SIMD, one thread in Node). */
+export const tfjsWasm = (): Promise<TfjsBackend> => tfjs('wasm');
+/** tfjs's WebGL engine (@tensorflow/tfjs-backend-webgl); browsers only. */
+export const tfjsWebgl = (): Promise<TfjsBackend> => tfjs('webgl');
+
+export const createBackend = tfjsCpu;
+export default tfjsCpu;

@@ -6,3 +6,4 @@ export { resolveBackend } from './resolve.js';
 export { type CaseResult, compare, runFixture, type Status, skipReason } from './run.js';
 export { formatReport, runSuite, type SuiteOptions, type SuiteReport, summarize } from './suite.js';
 export { finiteDifference, type Tolerance, type ToleranceClass, tolerances } from './tolerance.js';
+export { type TrainingCheck, trainingChecks } from './training.js';

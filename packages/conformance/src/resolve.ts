@@ -34,13 +34,9 @@ export async function resolveBackend(
 ): Promise<{ name: string; create: () => Backend | Promise<Backend> }> {
   const known = knownBackends[spec];
   const target = known?.module ?? spec;
-  const specifier =
-    target.startsWith('.') || target.startsWith('/')
-      ? new URL(target, `file://${process.cwd()}/`).href
-      : target;
   let mod: Record<string, unknown>;
   try {
-    mod = await import(specifier);
+    mod = await import(locate(target));
   } catch (error) {
     throw new Error(
       `cannot load backend '${spec}' (module '${target}'): ${(error as Error).message}. Known names: ${Object.keys(knownBackends).join(', ')}; or pass a module path.`,

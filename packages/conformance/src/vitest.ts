@@ -6,6 +6,7 @@ import { loadFixtures } from './fixture.js';
 import { checkGradient, gradientChecks } from './gradcheck.js';
 import { runFixture } from './run.js';
 import { type Tolerance, type ToleranceClass, tolerances } from './tolerance.js';
+import { trainingChecks } from './training.js';
 
 export interface DescribeBackendOptions {
   /** A tolerance class name or an explicit bound (default 'cpu'). */
@@ -55,6 +56,14 @@ export function describeBackend(
       it(opCase.name, async () => {
         const check = await checkGradient(opCase, await get());
         expect(check.ok, check.message).toBe(true);
+      });
+    }
+  });
+
+  describe(`${name}: training`, () => {
+    for (const check of trainingChecks) {
+      it(check.name, async () => {
+        expect(await check.run(await get())).toBeNull();
       });
     }
   });

@@ -136,3 +136,68 @@ describe('bad input is rejected with a clear error', () => {
     expect(cnn.memory().numTensors).toBe(before);
   });
 });
+
+describe('bad input to models is rejected with a clear error', () => {
+  beforeAll(() => cnn.setBackend(cpu()));
+  const build = () =>
+    cnn
+      .sequential(
+        [4, 4, 1],
+        [
+          new cnn.Conv2D({ name: 'conv', filters: 2, kernelSize: 3 }),
+          new cnn.Flatten(),
+          new cnn.Dense({ name: 'fc', units: 3 }),
+        ],
+        {
+          name: 'tiny',
+        },
+      )
+      .compile({ optimizer: new cnn.SGD({ learningRate: 0.1 }), loss: 'softmaxCrossEntropy' });
+
+  it('fit and predict with the wrong input shape', async () => {
+    const model = build();
+    await expect(model.fit(cnn.zeros([2, 5, 4, 1]), cnn.tensor([0, 1]))).rejects.toThrow(
+      "fit: input 'tiny_input' expects shape [batch,4,4,1], got [2,5,4,1]",
+    );
+    expect(() => model.predict(cnn.zeros([4, 4, 1]))).toThrow(
+      "predict: input 'tiny_input' expects shape [batch,4,4,1], got [4,4,1]",
+    );
+  });
+  it('labels out of range, or not matching the samples', async () => {
+    const model = build();
+    await expect(model.fit(cnn.zeros([2, 4, 4, 1]), cnn.tensor([0, 3]))).rejects.toThrow(
+      'fit: label 3 of sample 1 is not a class index in [0, 2]',
+    );
+    await expect(model.fit(cnn.zeros([2, 4, 4, 1]), cnn.tensor([0.5, 1]))).rejects.toThrow(
+      'fit: label 0.5 of sample 0',
+    );
+    await expect(model.fit(cnn.zeros([2, 4, 4, 1]), cnn.tensor([0, 1, 2]))).rejects.toThrow(
+      'fit: x has 2 samples but y has 3',
+    );
+  });
+  it('a batch size or epoch count of 0', async () => {
+    const model = build();
+    await expect(model.fit(cnn.zeros([2, 4, 4, 1]), cnn.tensor([0, 1]), { batchSize: 0 })).rejects.toThrow(
+      'fit: batchSize must be a positive integer, got 0',
+    );
+    await expect(model.fit(cnn.zeros([2, 4, 4, 1]), cnn.tensor([0, 1]), { epochs: 0 })).rejects.toThrow(
+      'fit: epochs must be a positive integer, got 0',
+    );
+    expect(() => model.predict(cnn.zeros([2, 4, 4, 1]), { batchSize: 0 })).toThrow(
+      'predict: batchSize must be a positive integer, got 0',
+    );
+  });
+  it('a NaN loss stops training and names the step', async () => {
+    const model = build();
+    const x = cnn.tensor(new Float32Array(32).fill(Number.NaN), [2, 4, 4, 1]);
+    await expect(model.fit(x, cnn.tensor([0, 1]), { epochs: 2 })).rejects.toThrow(
+      'fit: the loss became NaN at epoch 1, batch 1 (step 1)',
+    );
+  });
+  it('fit before compile', async () => {
+    const model = cnn.sequential([3], [new cnn.Dense({ units: 2 })]);
+    await expect(model.fit(cnn.zeros([1, 3]), cnn.tensor([0]))).rejects.toThrow(
+      'fit: call model.compile({ optimizer, loss }) first',
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import type { Shape } from '../backend.js';
+import { keep } from '../memory.js';
 import { add, mul } from '../ops/elementwise.js';
 import { batchNorm, batchNormTraining, lrn } from '../ops/normalization.js';
 import type { Tensor } from '../tensor.js';
@@ -41,8 +42,9 @@ export class BatchNorm extends Layer {
     const { y, mean, variance } = batchNormTraining(x!, gamma!, beta!, this.epsilon);
     const count = x!.size / x!.shape[x!.rank - 1]!;
     const unbiased = count > 1 ? mul(variance, count / (count - 1)) : variance;
+    // The new statistics outlive the training step's scopes: the model assigns them after the step.
     const blend = (running: Tensor, batch: Tensor) =>
-      add(mul(running, 1 - this.momentum), mul(batch, this.momentum));
+      keep(add(mul(running, 1 - this.momentum), mul(batch, this.momentum)));
     ctx.updates.push(
       [this.variables[2]!, blend(movingMean!, mean)],
       [this.variables[3]!, blend(movingVariance!, unbiased)],

@@ -106,7 +106,8 @@ export class Model {
     this.initialized = true;
   }
 
-  private ensureInitialized(): void {
+  /** Initializes the weights from the seed unless they were initialized or set already. */
+  ensureInitialized(): void {
     if (!this.initialized) this.initialize();
   }
 
@@ -183,7 +184,7 @@ export class Model {
   }
 
   /** Trains on `x` (`[N, ...input shape]`) and `y` (labels `[N]` or targets); see `FitOptions`. */
-  fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<EpochLogs[]> {
+  async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<EpochLogs[]> {
     return fit(this, this.requireCompiled('fit'), x, y, options);
   }
 

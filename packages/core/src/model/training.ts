@@ -164,6 +164,7 @@ export async function fit(
   checkPositiveInt('fit', 'epochs', epochs);
   checkPositiveInt('fit', 'batchSize', batchSize);
   model.checkInputs('fit', [x]);
+  model.ensureInitialized();
   const n = x.shape[0]!;
   if (n === 0) throw new Error('fit: x has no samples');
   const [xHost, yHost] = [await toHost(x), await toHost(y)];

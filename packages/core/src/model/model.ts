@@ -189,7 +189,7 @@ export class Model {
   }
 
   /** Mean loss and accuracy on `x`, `y` in inference mode. */
-  evaluate(
+  async evaluate(
     x: Tensor,
     y: Tensor,
     options: { batchSize?: number } = {},

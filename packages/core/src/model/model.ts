@@ -108,7 +108,10 @@ export class Model {
 
   /** Initializes the weights from the seed unless they were initialized or set already. */
   ensureInitialized(): void {
-    if (!this.initialized) this.initialize();
+    if (this.initialized) return;
+    // A model built on layers of another (e.g. to read intermediate outputs) shares their weights.
+    if (this.variables.every((v) => v.value)) this.initialized = true;
+    else this.initialize();
   }
 
   /** Checks tensors fed to the model against its inputs: `[batch, ...shape]`, one batch size. */

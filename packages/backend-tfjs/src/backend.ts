@@ -27,6 +27,10 @@ export function createTfjsBackend(engine: Engine): TfjsBackend {
   // tfjs-cpu and tfjs-webgl hand out (and keep) their own arrays on read and write: copy. tfjs-wasm copies
   // to and from its heap anyway.
   const copies = engine !== 'wasm';
+  // tfjs-wasm's matMul is fast only without transpose flags (XNNPACK); transposes are made explicit there.
+  const explicitTranspose = engine === 'wasm';
+  // Only tfjs-cpu's MaxPoolGrad routes to the first maximum as we need (see pool.ts).
+  const nativeMaxPoolGrad = engine === 'cpu';
 
   /** Runs a kernel on our engine, freeing every intermediate; the output is a new float32 tensor of `out`. */
   const run = (kernel: () => tf.Tensor, out?: Shape): tf.Tensor => {
@@ -63,15 +67,16 @@ export function createTfjsBackend(engine: Engine): TfjsBackend {
     numBuffers: () => live.size,
 
     matMul: (a, b, transposeA, transposeB, out) =>
-      run(() => matMul(a, b, transposeA, transposeB, out, engine === 'wasm'), out),
+      run(() => matMul(a, b, transposeA, transposeB, out, explicitTranspose), out),
 
     conv2d: (x, filter, attrs, out) => run(() => conv2d(x, filter, attrs), out),
     conv2dBackpropInput: (dy, filter, attrs, out) =>
       run(() => conv2dBackpropInput(dy, filter, attrs, out), out),
-    conv2dBackpropFilter: (x, dy, attrs, out) => run(() => conv2dBackpropFilter(x, dy, attrs, out), out),
+    conv2dBackpropFilter: (x, dy, attrs, out) =>
+      run(() => conv2dBackpropFilter(x, dy, attrs, out, explicitTranspose), out),
 
     maxPool: (x, attrs) => run(() => maxPool(x, attrs), attrs.out),
-    maxPoolBackprop: (dy, x, attrs) => run(() => maxPoolBackprop(dy, x, attrs), x.shape),
+    maxPoolBackprop: (dy, x, attrs) => run(() => maxPoolBackprop(dy, x, attrs, nativeMaxPoolGrad), x.shape),
     avgPool: (x, attrs) => run(() => avgPool(x, attrs), attrs.out),
     avgPoolBackprop: (dy, inputShape, attrs) => run(() => avgPoolBackprop(dy, inputShape, attrs), inputShape),
 

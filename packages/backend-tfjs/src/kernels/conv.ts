@@ -16,7 +16,7 @@
 import type { Conv2DAttrs, Pads4, Pair, Shape } from '@cnn/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { input4d, type T } from './common.js';
-import { padForWindows, spreadCols, spreadRows, windowAxes, windowTaps } from './windows.js';
+import { spreadCols, spreadRows, tapExtractor } from './windows.js';
 
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -158,24 +158,31 @@ export function conv2dBackpropInput(dy: T, filter: T, attrs: Conv2DAttrs, out: S
   return tf.concat(parts, 3);
 }
 
-/** im2col rows (output pixels) materialised at a time: bounds the memory of the filter gradient. */
+/** im2col values materialised at a time: bounds the memory of the filter gradient. */
 const IM2COL_FLOATS = 1 << 24;
 
 /**
- * Filter gradient by im2col: the window taps of the padded input, side by side, are X_col
- * `[N*outH*outW, kh*kw*C]` (tap-major columns, as HWIO orders a filter); per group g,
- * dW_g = dY_gᵀ · X_col,g as one batched matMul `[G, ocg, M] · [G, M, kh*kw*cg]` whose operands are
- * transposed explicitly (tfjs-wasm's matMul is fast only without transpose flags). Batches are
- * processed in chunks of at most IM2COL_FLOATS im2col values.
+ * Filter gradient by im2col: X_col `[N*outH*outW, C*kh*kw]` comes from one depthwise conv with a
+ * tap-copying filter (much faster on tfjs than kh*kw strided slices); its columns are channel-major
+ * (c*taps + t), so the columns of group g are one contiguous block. Then per group,
+ * dW_g = dY_gᵀ · X_col,g, all groups as one batched matMul `[G, ocg, M] · [G, M, cg*taps]`. With
+ * `explicitTranspose` (tfjs-wasm) dY_gᵀ is materialised rather than passed as a transpose flag.
+ * Batches are processed in chunks of at most IM2COL_FLOATS im2col values.
  */
-function im2colBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Conv2DAttrs, filterShape: Shape) {
+function im2colBackpropFilter(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  attrs: Conv2DAttrs,
+  filterShape: Shape,
+  explicitTranspose: boolean,
+) {
   const [kh, kw, cg, outC] = filterShape;
   const { groups } = attrs;
   const ocg = outC / groups;
   const taps = kh * kw;
   const [batch, , , inC] = x.shape;
   const [, outH, outW] = dy.shape;
-  const axes = windowAxes(x.shape, [kh, kw], attrs.strides, attrs.dilations, attrs.pads, dy.shape);
+  const extractor = tapExtractor(kh, kw, inC, attrs.dilations);
   const perImage = outH * outW * taps * inC;
   const chunk = Math.max(1, Math.min(batch, Math.floor(IM2COL_FLOATS / Math.max(1, perImage))));
   let sum: tf.Tensor | null = null;
@@ -185,26 +192,30 @@ function im2colBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Conv2DAttr
       const xs = count === batch ? x : tf.slice(x, [n0, 0, 0, 0], [count, -1, -1, -1]);
       const dys = count === batch ? dy : tf.slice(dy, [n0, 0, 0, 0], [count, -1, -1, -1]);
       const rows = count * outH * outW;
-      const cols = tf.concat(windowTaps(padForWindows(xs, axes, 0), axes), 3);
-      const colsByGroup =
+      const cols = tf.depthwiseConv2d(xs, extractor, [...attrs.strides], explicitPadding(attrs.pads));
+      const byGroup = (t: tf.Tensor, width: number) =>
         groups === 1
-          ? tf.reshape(cols, [1, rows, taps * cg])
-          : tf.reshape(tf.transpose(tf.reshape(cols, [rows, taps, groups, cg]), [2, 0, 1, 3]), [
-              groups,
-              rows,
-              taps * cg,
-            ]);
-      const dyByGroup = tf.transpose(tf.reshape(dys, [rows, groups, ocg]), [1, 2, 0]);
-      return tf.matMul(dyByGroup, colsByGroup);
+          ? tf.reshape(t, [1, rows, width])
+          : tf.transpose(tf.reshape(t, [rows, groups, width]), [1, 0, 2]);
+      const colsByGroup = byGroup(cols, cg * taps);
+      const dyByGroup = byGroup(dys, ocg);
+      if (explicitTranspose) return tf.matMul(tf.transpose(dyByGroup, [0, 2, 1]), colsByGroup);
+      return tf.matMul(dyByGroup, colsByGroup, true, false);
     });
     sum = sum ? tf.add(sum, part) : part;
   }
-  // [G, ocg, taps, cg] -> [taps, cg, G, ocg] = HWIO with output channel g*ocg + j.
-  const perGroup = tf.reshape(sum as tf.Tensor, [groups, ocg, taps, cg]);
-  return tf.reshape(tf.transpose(perGroup, [2, 3, 0, 1]), [kh, kw, cg, outC]);
+  // [G, ocg, cg, taps] -> [taps, cg, G, ocg] = HWIO with output channel g*ocg + j.
+  const perGroup = tf.reshape(sum as tf.Tensor, [groups, ocg, cg, taps]);
+  return tf.reshape(tf.transpose(perGroup, [3, 2, 0, 1]), [kh, kw, cg, outC]);
 }
 
 /** d(conv2d)/dfilter, `out` the filter shape. */
-export function conv2dBackpropFilter(x: T, dy: T, attrs: Conv2DAttrs, out: Shape): tf.Tensor {
-  return im2colBackpropFilter(input4d(x), input4d(dy), attrs, out);
+export function conv2dBackpropFilter(
+  x: T,
+  dy: T,
+  attrs: Conv2DAttrs,
+  out: Shape,
+  explicitTranspose: boolean,
+): tf.Tensor {
+  return im2colBackpropFilter(input4d(x), input4d(dy), attrs, out, explicitTranspose);
 }

@@ -11,11 +11,14 @@
 
 import type { AvgPool2DAttrs, Pool2DAttrs, Shape } from '@cnn/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { input4d, mask, type T } from './common.js';
+import { input4d, type T } from './common.js';
 import {
   padForWindows,
   realTapCounts,
-  scatterTaps,
+  realTapMask,
+  scatterTapColumns,
+  spanOf,
+  tapColumns,
   unpadFromWindows,
   type WindowAxis,
   windowAxes,
@@ -57,26 +60,54 @@ export function maxPool(x: T, attrs: Pool2DAttrs): tf.Tensor {
   return nonEmpty ? tf.where(tf.cast(nonEmpty, 'bool'), y, tf.zerosLike(y)) : y;
 }
 
+/** The lowest and highest finite float32. */
+const LOWEST_FLOAT = -3.4028234663852886e38;
+const HIGHEST_FLOAT = 3.4028234663852886e38;
+
 /**
- * Each dy goes to the first maximum of its window in scan order (row-major taps). Composed: walking the
- * taps in order, a tap takes the gradient where it equals the window max, lies on a real input position,
- * and no earlier tap took it; then col2im puts every tap's share back on the input.
+ * Each dy goes to the first maximum of its window in scan order (row-major taps).
+ *
+ * tfjs-cpu's MaxPoolGrad takes the first maximum: without dilation it routes on the padded input. Real inputs
+ * are first raised to the lowest finite float so that a window of real -Infinity values routes to its first
+ * real position, never to a -Infinity pad. Elsewhere (`native` false: tfjs-wasm's MaxPoolGrad takes the last
+ * maximum and drops some gradients, tfjs-webgl's is unverified; or dilation) it is composed, see
+ * `composedMaxPoolBackprop`.
  */
-export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs): tf.Tensor {
+export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs, native: boolean): tf.Tensor {
+  if (!native || !undilated(attrs)) return composedMaxPoolBackprop(dy, x, attrs);
   const axes = axesOf(x.shape, attrs);
-  const [, h, w] = x.shape;
-  const xp = padForWindows(input4d(x), axes, -Infinity);
-  const taps = windowTaps(xp, axes);
-  const realTaps = windowTaps(padForWindows(tf.ones([1, h, w, 1]), axes, 0), axes);
-  const y = windowMax(xp, axes, attrs);
-  const g = input4d(dy);
-  let unclaimed: tf.Tensor = tf.onesLike(y);
-  const shares = taps.map((tap, t) => {
-    const claims = tf.mul(tf.mul(mask(tf.equal(tap, y)), realTaps[t]), unclaimed);
-    if (t < taps.length - 1) unclaimed = tf.sub(unclaimed, claims);
-    return tf.mul(claims, g) as tf.Tensor4D;
-  });
-  return unpadFromWindows(scatterTaps(shares, axes), axes);
+  const xp = padForWindows(tf.maximum(input4d(x), LOWEST_FLOAT), axes, -Infinity);
+  const y = tf.maxPool(xp, [...attrs.kernel], [...attrs.strides], 'valid');
+  const dxp = tf
+    .engine()
+    .runKernel(
+      'MaxPoolGrad',
+      { dy: input4d(dy), input: xp, output: y },
+      { filterSize: [...attrs.kernel], strides: [...attrs.strides], pad: 'valid' },
+    ) as tf.Tensor4D;
+  return unpadFromWindows(dxp, axes);
+}
+
+/**
+ * First-max routing from plain ops, with the window taps as channels (`tapColumns`): a tap claims the
+ * gradient where it equals the window max, lies on a real input position, and no earlier tap claimed it
+ * (exclusive cumsum over the taps is 0); col2im puts the claimed dy back on the input. The taps are built
+ * by a conv, which needs finite values: inputs are clipped to the finite floats and pads are the lowest
+ * float (the real-tap mask keeps pads from claiming).
+ */
+function composedMaxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs): tf.Tensor {
+  const axes = axesOf(x.shape, attrs);
+  const [n, , , c] = x.shape;
+  const windows = attrs.out[1] * attrs.out[2];
+  const xp = padForWindows(tf.clipByValue(input4d(x), LOWEST_FLOAT, HIGHEST_FLOAT), axes, LOWEST_FLOAT);
+  const taps = tf.reshape(tapColumns(xp, axes), [n, windows, c, attrs.kernel[0] * attrs.kernel[1]]);
+  // Comparisons are written with step() (a unary op): tfjs-wasm's broadcasting Equal is very slow.
+  // max - tap >= 0, and 0 exactly at the maxima.
+  const hits = tf.mul(tf.sub(1, tf.step(tf.sub(tf.max(taps, 3, true), taps))), realTapMask(axes));
+  // The count of earlier hits is a non-negative integer: 1 - step(count) is 1 where it is 0.
+  const claims = tf.mul(hits, tf.sub(1, tf.step(tf.cumsum(hits, 3, true))));
+  const shares = tf.mul(claims, tf.reshape(input4d(dy), [n, windows, c, 1])) as tf.Tensor4D;
+  return unpadFromWindows(scatterTapColumns(shares, axes), axes);
 }
 
 /**
@@ -123,10 +154,28 @@ export function avgPool(x: T, attrs: AvgPool2DAttrs): tf.Tensor {
   return tf.mul(tf.addN(windowTaps(xp, axes)), windowScales(axes, attrs, 1));
 }
 
-/** Each dy, divided by its window's divisor, is spread over the window (col2im of the same share per tap). */
+/**
+ * Each dy, divided by its window's divisor, is spread over the window. Without dilation that is tfjs's
+ * AvgPoolGrad on the padded input (which divides by kh*kw: the share is scaled by kh*kw / divisor; the
+ * kernel reads only the shape of its `input`); with dilation, col2im of the same share for every tap.
+ */
 export function avgPoolBackprop(dy: T, inputShape: Shape, attrs: AvgPool2DAttrs): tf.Tensor {
   const axes = axesOf(inputShape, attrs);
-  const share = tf.mul(input4d(dy), windowScales(axes, attrs, 1)) as tf.Tensor4D;
-  const shares = new Array<tf.Tensor4D>(attrs.kernel[0] * attrs.kernel[1]).fill(share);
-  return unpadFromWindows(scatterTaps(shares, axes), axes);
+  const [kh, kw] = attrs.kernel;
+  if (undilated(attrs)) {
+    const share = tf.mul(input4d(dy), windowScales(axes, attrs, kh * kw));
+    const paddedShape = [inputShape[0], spanOf(axes[0]), spanOf(axes[1]), inputShape[3]];
+    const dxp = tf
+      .engine()
+      .runKernel(
+        'AvgPoolGrad',
+        { dy: share, input: tf.zeros(paddedShape) },
+        { filterSize: [kh, kw], strides: [...attrs.strides], pad: 'valid' },
+      ) as tf.Tensor4D;
+    return unpadFromWindows(dxp, axes);
+  }
+  const [n, , , c] = inputShape;
+  const share = tf.reshape(tf.mul(input4d(dy), windowScales(axes, attrs, 1)), [n, -1, c, 1]);
+  const shares = tf.mul(share, tf.ones([1, 1, 1, kh * kw])) as tf.Tensor4D;
+  return unpadFromWindows(scatterTapColumns(shares, axes), axes);
 }

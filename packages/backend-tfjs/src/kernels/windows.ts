@@ -155,33 +155,83 @@ export function spreadCols(t: tf.Tensor4D, s: number): tf.Tensor4D {
   ) as tf.Tensor4D;
 }
 
-/**
- * col2im: the transpose of `windowTaps`. `parts[t]` holds one value per window for tap t (scan order);
- * each is put back at the padded-input position that tap read, and overlapping windows add up.
- * Returns `[N, spanH, spanW, C]`.
+export /**
+ * A depthwise filter that copies taps instead of weighting them: `[extentH, extentW, C, taps]`, 1 at
+ * (ki*dilH, kj*dilW, c, ki*kw + kj). A depthwise conv with it (multiplier = taps) turns x into im2col form:
+ * output channel c*taps + t is input channel c at tap t of each window. The dilation is built into the
+ * filter, so it works with any stride (tfjs refuses stride and dilation both above 1).
  */
-export function scatterTaps(parts: readonly tf.Tensor4D[], axes: [WindowAxis, WindowAxis]): tf.Tensor4D {
-  const [ah, aw] = axes;
-  const spanH = spanOf(ah);
-  const spanW = spanOf(aw);
-  const placed: tf.Tensor4D[] = [];
-  for (let ki = 0; ki < ah.kernel; ki++) {
-    for (let kj = 0; kj < aw.kernel; kj++) {
-      const spread = spreadCols(spreadRows(parts[ki * aw.kernel + kj], ah.stride), aw.stride);
-      const [, rows, cols] = spread.shape;
-      const h0 = ki * ah.dilation;
-      const w0 = kj * aw.dilation;
-      placed.push(
-        tf.pad(spread, [
-          [0, 0],
-          [h0, spanH - h0 - rows],
-          [w0, spanW - w0 - cols],
-          [0, 0],
-        ]),
-      );
+function tapExtractor(kh: number, kw: number, channels: number, [dh, dw]: Pair): tf.Tensor4D {
+  const extentH = (kh - 1) * dh + 1;
+  const extentW = (kw - 1) * dw + 1;
+  const taps = kh * kw;
+  const values = new Float32Array(extentH * extentW * channels * taps);
+  for (let ki = 0; ki < kh; ki++) {
+    for (let kj = 0; kj < kw; kj++) {
+      const position = (ki * dh * extentW + kj * dw) * channels;
+      for (let c = 0; c < channels; c++) values[(position + c) * taps + ki * kw + kj] = 1;
     }
   }
-  return placed.length === 1 ? placed[0] : tf.addN(placed);
+  return tf.tensor4d(values, [extentH, extentW, channels, taps]);
+}
+
+/**
+ * Every window's taps as channels: `[N, outH, outW, C*taps]`, channel c*taps + t holding input channel c
+ * at tap t. One depthwise conv with `tapExtractor`: exact for finite inputs (an infinity times a zero tap
+ * gives NaN in its whole window).
+ */
+export function tapColumns(xp: tf.Tensor4D, axes: [WindowAxis, WindowAxis]): tf.Tensor4D {
+  const [ah, aw] = axes;
+  const extractor = tapExtractor(ah.kernel, aw.kernel, xp.shape[3], [ah.dilation, aw.dilation]);
+  return tf.depthwiseConv2d(xp, extractor, [ah.stride, aw.stride], 'valid');
+}
+
+/**
+ * col2im, the transpose of `tapColumns`: `parts` `[N, outH*outW, C, taps]` holds one value per window, channel
+ * and tap; each goes back to the padded-input position the tap read, overlapping windows adding up.
+ * Returns `[N, spanH, spanW, C]`. Channels are folded into the batch so that a plain transposed conv
+ * with the one-channel `tapExtractor` does the scatter (tfjs-wasm has no depthwise input gradient).
+ */
+export function scatterTapColumns(parts: tf.Tensor4D, axes: [WindowAxis, WindowAxis]): tf.Tensor4D {
+  const [ah, aw] = axes;
+  const [n, , c, taps] = parts.shape;
+  const spanH = spanOf(ah);
+  const spanW = spanOf(aw);
+  const perChannel = tf.reshape(tf.transpose(parts, [0, 2, 1, 3]), [n * c, ah.outSize, aw.outSize, taps]);
+  const extractor = tapExtractor(ah.kernel, aw.kernel, 1, [ah.dilation, aw.dilation]);
+  const scattered = tf.conv2dTranspose(
+    perChannel as tf.Tensor4D,
+    extractor,
+    [n * c, spanH, spanW, 1],
+    [ah.stride, aw.stride],
+    'valid',
+  );
+  return tf.reshape(tf.transpose(tf.reshape(scattered, [n, c, spanH * spanW]), [0, 2, 1]), [
+    n,
+    spanH,
+    spanW,
+    c,
+  ]);
+}
+
+/** `[1, outH*outW, 1, taps]`: 1 where a window's tap lies on a real input position, 0 on padding. */
+export function realTapMask(axes: [WindowAxis, WindowAxis]): tf.Tensor4D {
+  const [ah, aw] = axes;
+  const real = (a: WindowAxis, o: number, i: number) => {
+    const p = o * a.stride - a.padBefore + i * a.dilation;
+    return p >= 0 && p < a.inSize;
+  };
+  const taps = ah.kernel * aw.kernel;
+  const values = new Float32Array(ah.outSize * aw.outSize * taps);
+  let k = 0;
+  for (let ho = 0; ho < ah.outSize; ho++) {
+    for (let wo = 0; wo < aw.outSize; wo++) {
+      for (let ki = 0; ki < ah.kernel; ki++) {
+        for (let kj = 0; kj < aw.kernel; kj++) values[k++] = real(ah, ho, ki) && real(aw, wo, kj) ? 1 : 0;
+      }
+    }
+  }
+  return tf.tensor4d(values, [1, ah.outSize * aw.outSize, 1, taps]);
 }
 
 /** Along one axis: how many taps of each output's window fall on real input positions. */

@@ -1,3 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { testTimeout: 60_000 } });
+// Node: the tfjs-cpu and tfjs-wasm suites. The webgl suite runs in Chromium (vitest.browser.config.ts).
+export default defineConfig({
+  test: { testTimeout: 60_000, exclude: [...configDefaults.exclude, 'test/browser/**'] },
+});

@@ -2,7 +2,7 @@ import type { Backend } from '@cnn/core';
 import * as cnn from '@cnn/core';
 import { describe, expect, it } from 'vitest';
 import { compareBackends, differentialCases } from './differential.js';
-import { loadFixtures } from './fixture.js';
+import { type Fixture, loadFixtures } from './fixture.js';
 import { checkGradient, gradientChecks } from './gradcheck.js';
 import { runFixture } from './run.js';
 import { type Tolerance, type ToleranceClass, tolerances } from './tolerance.js';
@@ -12,6 +12,11 @@ export interface DescribeBackendOptions {
   /** A tolerance class name or an explicit bound (default 'cpu'). */
   tolerance?: ToleranceClass | Tolerance;
   fixturesDir?: string;
+  /**
+   * Fixtures already loaded (e.g. with `loadFixtures` in a vitest globalSetup and handed over with
+   * `provide`/`inject`), for runtimes without `node:fs` such as vitest browser mode. Overrides `fixturesDir`.
+   */
+  fixtures?: readonly Fixture[];
   /** A backend to compare against on random inputs (differential tests), e.g. backend-cpu. */
   reference?: () => Backend | Promise<Backend>;
 }
@@ -36,7 +41,7 @@ export function describeBackend(
   };
 
   describe(`${name}: reference fixtures`, () => {
-    for (const fx of loadFixtures(options.fixturesDir)) {
+    for (const fx of options.fixtures ?? loadFixtures(options.fixturesDir)) {
       it(`${fx.suite}/${fx.name}`, async (ctx) => {
         const b = await get();
         const before = cnn.memory().numTensors;

@@ -1,11 +1,10 @@
 import type { Shape } from '../backend.js';
 import { engine } from '../engine.js';
 import { tidy } from '../memory.js';
-import { zeros } from '../ops/creation.js';
 import type { Random } from '../random.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { shapeBackend } from '../shape-backend.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import type { InitializerName } from './initializers.js';
 
 /** A weight a layer needs, described before it exists (so a model can count and place its weights lazily). */
@@ -158,8 +157,10 @@ export abstract class Layer {
     const backend = shapeBackend();
     try {
       return tidy(() => {
-        const inputs = shapes.map((s) => zeros([1, ...s], backend));
-        const params = this.paramSpecs(shapes).map((spec) => zeros(spec.shape, backend));
+        // Values are never read here, so no host memory is allocated for them (VGG-16's fc1 alone is 411 MB).
+        const placeholder = (shape: Shape) => new Tensor(null, shape, backend);
+        const inputs = shapes.map((s) => placeholder([1, ...s]));
+        const params = this.paramSpecs(shapes).map((spec) => placeholder(spec.shape));
         const ctx: CallContext = { training: false, random: null as unknown as Random, updates: [] };
         const y = this.call(inputs, params, ctx);
         return y.shape.slice(1);

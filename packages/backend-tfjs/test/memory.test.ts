@@ -9,6 +9,7 @@ describe.each(['cpu', 'wasm'] as const)('tfjs-%s: memory', (engine) => {
   it('200 training steps keep cnn.memory() and tf.memory() flat', async () => {
     const backend = await tfjs(engine);
     cnn.setBackend(backend);
+    const tfBefore = tf.memory().numTensors;
     const x = cnn.randomNormal([4, 8, 8, 2], 0, 1, { seed: 1 });
     const labels = cnn.tensor([0, 1, 2, 1]);
     let params = [
@@ -42,5 +43,6 @@ describe.each(['cpu', 'wasm'] as const)('tfjs-%s: memory', (engine) => {
     expect(losses[199]).toBeLessThan(losses[0]! * 0.5);
     [x, labels, ...params].forEach((t) => t.dispose());
     expect(backend.numBuffers()).toBe(0);
+    expect(tf.memory().numTensors).toBe(tfBefore);
   });
 });

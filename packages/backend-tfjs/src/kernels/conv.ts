@@ -9,8 +9,8 @@
  * - stride > 1 together with dilation > 1 is refused ("either strides or dilations must be 1"), and the
  *   backprop kernels take no dilation at all: the filter is dilated explicitly (zeros between taps);
  * - Conv2DBackpropFilter is missing on wasm (and very slow on cpu), depthwise backprop kernels are missing
- *   on wasm: the filter gradient is an im2col (strided slices) + batched matMul, the depthwise input
- *   gradient a depthwise conv of the stride-spread dy with the flipped filter.
+ *   on wasm: the filter gradient is an im2col (a tap-copying depthwise conv) + batched matMul on every
+ *   engine, the depthwise input gradient a depthwise conv of the stride-spread dy with the flipped filter.
  */
 
 import type { Conv2DAttrs, Pads4, Pair, Shape } from '@cnn/core';

@@ -4,8 +4,9 @@
  *
  * A window of output pixel (ho, wo) reads rows `ho*strideH - padTop + ki*dilH` (ki < kh), columns alike.
  * `padForWindows` pads (or crops) the input so that it covers exactly the rows and columns the windows
- * read; then tap (ki, kj) of every window is one strided slice of the padded input (`windowTaps`), and its
- * transpose, putting values back where they were read (`scatterTaps`), is col2im.
+ * read. Then the taps of every window are either strided slices of the padded input (`windowTaps`, exact
+ * for any value) or, much faster on tfjs, the channels of one depthwise conv with a tap-copying filter
+ * (`tapColumns`, finite values only). `scatterTapColumns` is the transpose of the latter: col2im.
  */
 
 import type { Pads4, Pair, Shape } from '@cnn/core';

@@ -7,6 +7,8 @@ import type { Tensor } from '../tensor.js';
 /** Updates weights from their gradients. The rules match PyTorch's `torch.optim`. */
 export interface Optimizer {
   readonly name: string;
+  /** The step size; may be changed between steps (a schedule, e.g. from an `onEpochBegin` callback). */
+  learningRate: number;
   /** One step: `grads[i]` is the gradient of `variables[i]`. */
   step(variables: Variable[], grads: Tensor[]): void;
   /** Frees the optimizer's state (momentum buffers, moments). */
@@ -49,6 +51,14 @@ export class SGD implements Optimizer {
   readonly name = 'SGD';
   private readonly velocity = new SlotStore();
   readonly config: Required<SGDConfig>;
+  get learningRate(): number {
+    return this.config.learningRate;
+  }
+  set learningRate(value: number) {
+    if (!(value > 0 && Number.isFinite(value)))
+      throw new Error(`${this.name}: learningRate must be > 0, got ${value}`);
+    this.config.learningRate = value;
+  }
   constructor(config: SGDConfig) {
     this.config = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...config };
     checkConfig('SGD', this.config);
@@ -100,6 +110,14 @@ export class Adam implements Optimizer {
   private readonly v = new SlotStore();
   private t = 0;
   readonly config: Required<AdamConfig>;
+  get learningRate(): number {
+    return this.config.learningRate;
+  }
+  set learningRate(value: number) {
+    if (!(value > 0 && Number.isFinite(value)))
+      throw new Error(`${this.name}: learningRate must be > 0, got ${value}`);
+    this.config.learningRate = value;
+  }
   constructor(config: AdamConfig = {}) {
     this.config = {
       learningRate: 1e-3,

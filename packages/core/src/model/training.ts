@@ -5,6 +5,7 @@ import { tensor } from '../ops/creation.js';
 import { equal, greater, mul } from '../ops/elementwise.js';
 import { binaryCrossEntropy, meanSquaredError, softmaxCrossEntropy } from '../ops/loss.js';
 import { max, sum } from '../ops/reduce.js';
+import type { Random } from '../random.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { Model } from './model.js';
@@ -61,6 +62,11 @@ export interface FitOptions {
   shuffle?: boolean;
   validationData?: [Tensor, Tensor];
   callbacks?: Callbacks | Callbacks[];
+  /**
+   * Data augmentation: changes a training batch in place on the host before it is uploaded (`values` is
+   * `[n, ...sample shape]`, row-major), drawing from the model's seeded generator.
+   */
+  augment?: (values: Float32Array, shape: readonly number[], random: Random) => void;
 }
 
 /** Per-sample losses are averaged; accuracy counts matches. Both computed from the same forward pass. */
@@ -112,12 +118,19 @@ async function toHost(t: Tensor): Promise<HostData> {
   return { values: await t.data(), sampleShape, sampleSize: sampleShape.reduce((a, b) => a * b, 1) };
 }
 
-function batchOf(data: HostData, indices: readonly number[], backend: Tensor['backend']): Tensor {
+function batchOf(
+  data: HostData,
+  indices: readonly number[],
+  backend: Tensor['backend'],
+  transform?: (values: Float32Array, shape: readonly number[]) => void,
+): Tensor {
   const out = new Float32Array(indices.length * data.sampleSize);
   indices.forEach((s, i) =>
     out.set(data.values.subarray(s * data.sampleSize, (s + 1) * data.sampleSize), i * data.sampleSize),
   );
-  return tensor(out, [indices.length, ...data.sampleShape], backend);
+  const shape = [indices.length, ...data.sampleShape];
+  transform?.(out, shape);
+  return tensor(out, shape, backend);
 }
 
 function checkLabels(
@@ -188,7 +201,13 @@ export async function fit(
       step++;
       const indices = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
       const [lossTensor, correctTensor] = tidy(() => {
-        const xb = batchOf(xHost, indices, x.backend);
+        const augment = options.augment;
+        const xb = batchOf(
+          xHost,
+          indices,
+          x.backend,
+          augment && ((v, shape) => augment(v, shape, model.random)),
+        );
         const yb = batchOf(yHost, indices, x.backend);
         const ctx: CallContext = { training: true, random: model.random, updates: [] };
         let hits: Tensor | null = null;

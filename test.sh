@@ -6,3 +6,4 @@ cd "$(dirname "$0")"
 bash scripts/bootstrap.sh
 pnpm turbo run build lint typecheck test
 pnpm conformance --backend cpu
+pnpm bench --quick

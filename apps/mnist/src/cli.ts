@@ -22,9 +22,16 @@ const program = new Command()
       'the learned first-layer filters, the feature maps of one test digit and the loss/accuracy curves.',
   )
   .option('-b, --backend <name>', `backend to train on: ${backendNames.join(', ')}`, 'cpu')
-  .option('-e, --epochs <n>', 'passes over the training digits', integer, 8)
+  .option('-e, --epochs <n>', 'passes over the training digits', integer, 12)
   .option('--batch-size <n>', 'digits per gradient step', integer, 32)
-  .option('--learning-rate <x>', 'Adam learning rate', positive, 0.001)
+  .option('--learning-rate <x>', 'Adam learning rate of the first epoch', positive, 0.002)
+  .option('--learning-rate-decay <x>', 'factor applied to the learning rate after each epoch', positive, 0.75)
+  .option(
+    '--shift <n>',
+    'augmentation: shift training digits by up to n pixels (0 = off)',
+    (v) => Number(v),
+    2,
+  )
   .option('--seed <n>', 'seed of the split, the initial weights and the shuffling', integer, 1)
   .option('--train-size <n>', 'training digits (the rest of the 10,000 are the test set)', integer, 8000)
   .option('-o, --out <dir>', 'folder for the model, the pictures and result.json', 'out/mnist')
@@ -36,6 +43,8 @@ const options = program.opts<{
   epochs: number;
   batchSize: number;
   learningRate: number;
+  learningRateDecay: number;
+  shift: number;
   seed: number;
   trainSize: number;
   out: string;

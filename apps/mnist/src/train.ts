@@ -4,6 +4,7 @@ import * as cnn from '@cnn/core';
 import { loadMnist } from '@cnn/datasets';
 import { lenet5 } from '@cnn/models';
 import { progressBar, saveModel } from '@cnn/node';
+import { randomShift } from './augment.js';
 import { createBackend } from './backends.js';
 import { writeCurves, writeTileGrid } from './pictures.js';
 
@@ -12,6 +13,10 @@ export interface MnistOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** The learning rate is multiplied by this after every epoch. */
+  learningRateDecay: number;
+  /** Random shifts of up to this many pixels (0 = none). */
+  shift: number;
   seed: number;
   trainSize: number;
   out: string;
@@ -34,7 +39,7 @@ export interface MnistResult {
 
 /**
  * The main job: LeNet-5 trained on the 8,000/2,000 seeded split of the mnist package's real digits, with
- * Adam. Reports test accuracy on the held-out digits, a confusion matrix and the time taken; saves the model
+ * Adam (learning rate decayed every epoch) and random shifts of the training digits. Reports test accuracy on the held-out digits, a confusion matrix and the time taken; saves the model
  * and, for a person to look at, the learned first-layer filters, the feature maps of one test digit at each
  * conv layer, and the loss/accuracy curves.
  */
@@ -62,7 +67,14 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
     epochs: options.epochs,
     batchSize: options.batchSize,
     validationData: [xTest, yTest],
-    callbacks: options.verbose ? progressBar() : [],
+    augment: options.shift > 0 ? randomShift(options.shift) : undefined,
+    callbacks: [
+      {
+        onEpochBegin: (epoch) =>
+          (optimizer.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1)),
+      },
+      ...(options.verbose ? [progressBar()] : []),
+    ],
   });
   const trainSeconds = (performance.now() - trainStart) / 1000;
 

@@ -17,6 +17,8 @@ describe('the MNIST main job', () => {
       epochs: 1,
       batchSize: 32,
       learningRate: 0.002,
+      learningRateDecay: 0.75,
+      shift: 2,
       seed: 1,
       trainSize: 2000,
       out,

@@ -100,7 +100,7 @@ async function importPackage(module: string, folder: string): Promise<Record<str
       throw new Error(
         built
           ? `${module} is in the workspace but not built (run pnpm build)`
-          : `${module} is not installed (${messageOf(first)})`,
+          : `${module} is not in this workspace yet (${(first as { code?: string }).code ?? messageOf(first)})`,
       );
     }
     return (await import(pathToFileURL(entry).href)) as Record<string, unknown>;

@@ -92,7 +92,7 @@ function extraCell(r: TaskResult): string {
 export function terminalTable(report: BenchReport): string {
   const out: string[] = [];
   for (const task of report.tasks) {
-    const rows = report.results.filter((r) => r.task === task.id);
+    const rows = report.results.filter((r) => r.task === task.id && r.status !== 'unavailable');
     if (!rows.length) continue;
     out.push('', `${task.title}  ${task.detail}  (${task.unit}, higher is better)`);
     const table = [
@@ -160,7 +160,7 @@ export function markdownReport(report: BenchReport, charts: { file: string; titl
     '- Each measurement (one task on one subject) runs in its own Node process, one after another.',
     '- Inputs are seeded and uploaded to the subject before the clock starts; each timed run ends when its result has been read back to the host (`await data()`), so lazy or asynchronous engines pay for their work.',
     `- **Agreement first.** The first run's output is compared with backend-cpu's for the same input. Kernels: every element, \`|got − ref| ≤ ${report.tolerances.kernels.rtol}·|ref| + ${report.tolerances.kernels.atol}·max|ref|\`. LeNet-5 training: the loss of every SGD step from the same initial weights on the same batches; inference: every logit, same weights (\`${report.tolerances.models.rtol}·|ref| + ${report.tolerances.models.atol}·max|ref|\`). MNIST epoch: test accuracy within 3 points of backend-cpu's and a falling loss. A subject that disagrees is reported **WRONG** and not timed.`,
-    `- Then ${policy.warmup} warm-up run(s) (the checked run is the first), then ${policy.runs} timed runs; the tables give the **median** rate and the rates of the slowest and fastest runs. Kernels that take under ${policy.minRunMs} ms repeat within a run (\`runs\` shows runs×calls). The MNIST epoch runs ${policy.runs} times when that fits in ${Math.round(policy.budgetMs / 1000)} s per subject, else fewer (its first, checked epoch is also its first timed one).`,
+    `- Then up to ${policy.warmup} warm-up run(s) (the checked run is the first; no more once a run takes over ${policy.longRunMs / 1000} s), then ${policy.runs} timed runs; the tables give the **median** rate and the rates of the slowest and fastest runs.${policy.minRunMs > 0 ? ` Kernels that take under ${policy.minRunMs} ms repeat within a run until it lasts that long (\`runs\` shows runs×calls).` : ''} The MNIST epoch warms up on one batch, which also estimates a whole epoch: a subject estimated over ${Math.round(policy.budgetMs / 1000)} s is skipped (its training speed is in the LeNet-5 training row); the others run up to ${policy.runs} epochs within that time (the first, checked epoch is also the first timed one).`,
     '- FLOPs: conv `2·N·Ho·Wo·Cout·Kh·Kw·Cin/groups` for the forward pass and for each backprop (the same multiply-adds rearranged), GEMM `2·M·N·K`. Max pooling is rated in GB/s (input read + output written, 4 bytes each).',
     "- `rss MB`: the worker process's resident-set high-water mark during the task (Node, the library, host copies of the data and the subject's buffers).",
     '- Peers are used as their users would: TF.js through `tfjs-core` ops and `tfjs-layers` models (`fit`, `predict`) with the same network rebuilt layer by layer and our initial weights loaded; ConvNetJS through its `Net` and `Trainer` (SGD, momentum 0, its batch_size 64), one sample at a time, as it works.',
@@ -213,7 +213,7 @@ export function markdownReport(report: BenchReport, charts: { file: string; titl
     }
     push('');
   }
-  const limits = report.results.filter((r) => r.status !== 'ok');
+  const limits = report.results.filter((r) => r.status !== 'ok' && r.status !== 'unavailable');
   if (limits.length) {
     push('## What could not run, and why', '');
     const bySubject = new Map<string, Map<string, string[]>>();

@@ -15,8 +15,10 @@ describe('data efficiency on MNIST', () => {
 
   it('with 300 digits the CNN beats the fully connected net; both gain from more data', async () => {
     const { rows, params } = await runDataEfficiencyExperiment({
+      // The --quick training budget (300 digits: 14 epochs; 2,000: 2 epochs). Over seeds 1-4 the CNN led by
+      // 2.8 to 3.8 points at 300 digits and 1.8 to 4.2 at 2,000.
       sizes: [300, 2000],
-      samplesPerSize: 3000,
+      samplesPerSize: 4000,
       minEpochs: 2,
     });
     // The FC net has more weights than the CNN: the CNN wins by structure, not by size.

@@ -98,10 +98,21 @@ program
   .description(
     'MNIST test accuracy vs number of training digits for a fully connected net and a LeNet-5 CNN.',
   )
-  .option('--quick', `fast subset: sizes ${DATA_EFFICIENCY_QUICK.sizes!.join(',')}, half the training`)
-  .option('--sizes <list>', 'training set sizes (<= 8000)', intList)
-  .option('--samples-per-size <n>', 'samples each net sees at least: epochs = ceil(n / size)', positiveInt)
-  .option('--min-epochs <n>', 'epochs at least', positiveInt)
+  .option(
+    '--quick',
+    `fast subset: sizes ${DATA_EFFICIENCY_QUICK.sizes!.join(',')}, --samples-per-size ${DATA_EFFICIENCY_QUICK.samplesPerSize}, --min-epochs ${DATA_EFFICIENCY_QUICK.minEpochs}`,
+  )
+  .option(
+    '--sizes <list>',
+    `training set sizes, <= 8000 (default: ${DATA_EFFICIENCY_DEFAULTS.sizes.join(',')})`,
+    intList,
+  )
+  .option(
+    '--samples-per-size <n>',
+    `epochs = max(min epochs, ceil(n / size)) (default: ${DATA_EFFICIENCY_DEFAULTS.samplesPerSize})`,
+    positiveInt,
+  )
+  .option('--min-epochs <n>', `epochs at least (default: ${DATA_EFFICIENCY_DEFAULTS.minEpochs})`, positiveInt)
   .option(
     '--test-size <n>',
     'held-out digits to test on (<= 2000)',
@@ -138,4 +149,9 @@ program
     writeJson(o.json, 'data-efficiency', result);
   });
 
-await program.parseAsync();
+try {
+  await program.parseAsync();
+} catch (error) {
+  console.error(`experiments: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

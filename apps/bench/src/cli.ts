@@ -3,14 +3,14 @@
  * `pnpm bench`: our backends and the peers (TF.js cpu/wasm, ConvNetJS) doing the same work, checked against
  * backend-cpu, then timed. Prints a table and writes JSON, Markdown and SVG charts.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runBench } from './orchestrate.js';
 import { writeCharts } from './report/charts.js';
 import { captureEnvironment } from './report/env.js';
-import { makeReport, markdownReport, terminalTable } from './report/report.js';
+import { type BenchReport, makeReport, markdownReport, terminalTable } from './report/report.js';
 import { FULL_POLICY, QUICK_POLICY, type TaskResult } from './run-task.js';
 import { SUBJECTS } from './subjects.js';
 import { allTasks, SUITES, type SuiteName } from './tasks.js';
@@ -73,6 +73,10 @@ const program = new Command('cnn-bench')
     'out/bench',
   )
   .option('--no-charts', 'skip the SVG charts')
+  .option(
+    '--from <results.json>',
+    'run nothing: re-render the table, Markdown and charts of a saved run into --out',
+  )
   .option('--list', 'list the tasks and subjects, run nothing')
   .addHelpText(
     'after',
@@ -97,6 +101,26 @@ interface Options {
   out: string;
   charts: boolean;
   list?: boolean;
+  from?: string;
+}
+
+/** `<out>/benchmarks.md`, `<out>/bench/results.json` and `<out>/bench/*.svg`. */
+async function writeReport(
+  report: BenchReport,
+  outDir: string,
+  withCharts: boolean,
+  cwd: string,
+): Promise<void> {
+  const benchDir = join(outDir, 'bench');
+  await mkdir(benchDir, { recursive: true });
+  await writeFile(join(benchDir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const charts = withCharts ? await writeCharts(report, benchDir, 'bench') : [];
+  await writeFile(join(outDir, 'benchmarks.md'), markdownReport(report, charts));
+  const fromCwd = relative(cwd, outDir) || '.';
+  const shown = fromCwd.startsWith('..') ? outDir : fromCwd;
+  console.log(
+    `\nReport: ${join(shown, 'benchmarks.md')}, figures: ${join(shown, 'bench', 'results.json')}${charts.length ? `, ${charts.length} charts` : ''}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -132,7 +156,14 @@ async function main(): Promise<void> {
     budgetMs: options.epochBudget !== undefined ? options.epochBudget * 1000 : base.budgetMs,
   };
   // pnpm runs the app in its own folder; paths given on the command line are meant from where it was typed.
-  const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), options.out);
+  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const outDir = resolve(cwd, options.out);
+  if (options.from) {
+    const saved = JSON.parse(await readFile(resolve(cwd, options.from), 'utf8')) as BenchReport;
+    console.log(terminalTable(saved));
+    await writeReport(saved, outDir, options.charts, cwd);
+    return;
+  }
   const environment = captureEnvironment();
   const started = performance.now();
   console.log(

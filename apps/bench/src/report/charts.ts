@@ -55,7 +55,7 @@ function chartsOf(report: BenchReport): Chart[] {
 }
 
 export function chartSpec(report: BenchReport, chart: Chart): TopLevelSpec {
-  const subjects = SUBJECTS.filter((s) => report.subjects.some((r) => r.id === s.id));
+  const subjects = SUBJECTS.filter((s) => report.subjects.some((r) => r.id === s.id && r.available));
   const values = chart.tasks.flatMap((task) =>
     report.results
       .filter((r) => r.task === task.id && r.status === 'ok' && r.rate)

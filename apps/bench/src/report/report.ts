@@ -175,13 +175,16 @@ export function markdownReport(report: BenchReport, charts: { file: string; titl
       '|---|---|---|--:|--:|--:|--:|--:|---|',
     );
     for (const task of tasks) {
-      for (const r of report.results.filter((x) => x.task === task.id)) {
+      // Subjects that are not available at all are listed once, under Subjects.
+      const rows = report.results.filter((x) => x.task === task.id && x.status !== 'unavailable');
+      for (const [i, r] of rows.entries()) {
+        const title = i === 0 ? `${md(task.title)} <br><sub>${md(task.detail)}</sub>` : '';
         const notes =
           r.status === 'ok'
             ? [extraCell(r), versusPeers(report, task, r)].filter(Boolean).join(' · ')
             : (r.reason ?? '');
         push(
-          `| ${md(task.title)} <br><sub>${md(task.detail)}</sub> | ${label(r.subject)} | ${STATUS_WORDS[r.status]} | ${r.rate ? `**${fmtNumber(r.rate.median)}** ${task.unit}` : ''} | ${rangeCell(r)} | ${r.timeMs ? fmtTime(r.timeMs.median) : ''} | ${runsCell(r)} | ${r.memory ? fmtNumber(r.memory.peakMB) : ''} | ${md(notes)} |`,
+          `| ${title} | ${label(r.subject)} | ${STATUS_WORDS[r.status]} | ${r.rate ? `**${fmtNumber(r.rate.median)}** ${task.unit}` : ''} | ${rangeCell(r)} | ${r.timeMs ? fmtTime(r.timeMs.median) : ''} | ${runsCell(r)} | ${r.memory ? fmtNumber(r.memory.peakMB) : ''} | ${md(notes)} |`,
         );
       }
     }

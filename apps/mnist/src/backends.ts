@@ -8,7 +8,6 @@ const backends: Record<string, { module: string; factory: string }> = {
   cpu: { module: '@cnn/backend-cpu', factory: 'cpu' },
   'tfjs-cpu': { module: '@cnn/backend-tfjs', factory: 'tfjsCpu' },
   'tfjs-wasm': { module: '@cnn/backend-tfjs', factory: 'tfjsWasm' },
-  gpujs: { module: '@cnn/backend-gpujs', factory: 'createBackend' },
 };
 
 export const backendNames = Object.keys(backends);

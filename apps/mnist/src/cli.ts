@@ -8,6 +8,11 @@ const integer = (value: string) => {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
   return n;
 };
+const nonNegativeInteger = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected 0 or a positive integer');
+  return n;
+};
 const positive = (value: string) => {
   const n = Number(value);
   if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
@@ -29,7 +34,7 @@ const program = new Command()
   .option(
     '--shift <n>',
     'augmentation: shift training digits by up to n pixels (0 = off)',
-    (v) => Number(v),
+    nonNegativeInteger,
     2,
   )
   .option('--seed <n>', 'seed of the split, the initial weights and the shuffling', integer, 1)

@@ -7,7 +7,7 @@ import { type ToleranceClass, tolerances } from './tolerance.js';
 const program = new Command()
   .name('cnn-conformance')
   .description(
-    'Runs the @cnn conformance suite (ONNX and PyTorch reference fixtures, gradient checks) on a backend.',
+    'Runs the @cnn conformance suite (ONNX and PyTorch reference fixtures, gradient and training checks) on a backend.',
   )
   .requiredOption(
     '-b, --backend <module>',
@@ -20,6 +20,7 @@ const program = new Command()
   .option('--filter <text>', 'only cases whose op or name contains this')
   .option('-t, --tolerance <class>', `tolerance class: ${Object.keys(tolerances).join(', ')}`, 'cpu')
   .option('--no-gradient-checks', 'skip the finite-difference gradient checks')
+  .option('--no-training-checks', 'skip the training checks (optimizers, BatchNorm statistics, fit, init)')
   .parse();
 
 const options = program.opts<{
@@ -28,6 +29,7 @@ const options = program.opts<{
   filter?: string;
   tolerance: string;
   gradientChecks: boolean;
+  trainingChecks: boolean;
 }>();
 
 const tolerance = tolerances[options.tolerance as ToleranceClass];
@@ -46,6 +48,7 @@ try {
     fixturesDir: options.fixtures,
     filter: options.filter,
     gradientChecks: options.gradientChecks,
+    trainingChecks: options.trainingChecks,
   });
   console.log(formatReport(report));
   process.exit(report.failed > 0 ? 1 : 0);

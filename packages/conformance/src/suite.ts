@@ -4,6 +4,7 @@ import { loadFixtures } from './fixture.js';
 import { checkGradient, gradientChecks } from './gradcheck.js';
 import { type CaseResult, runFixture } from './run.js';
 import type { Tolerance } from './tolerance.js';
+import { trainingChecks } from './training.js';
 
 export interface SuiteOptions {
   tolerance: Tolerance;
@@ -13,6 +14,8 @@ export interface SuiteOptions {
   filter?: string;
   /** Also run the finite-difference gradient checks (default true). */
   gradientChecks?: boolean;
+  /** Also run the training checks: optimizers vs PyTorch's rules, BatchNorm statistics, fit, init (default true). */
+  trainingChecks?: boolean;
   onResult?: (result: CaseResult) => void;
 }
 
@@ -24,7 +27,7 @@ export interface SuiteReport {
   skipped: number;
 }
 
-/** Runs every fixture (and the gradient checks) on one backend. */
+/** Runs every fixture, the gradient checks and the training checks on one backend. */
 export async function runSuite(backend: Backend, options: SuiteOptions): Promise<SuiteReport> {
   cnn.setBackend(backend);
   const fixtures = loadFixtures(options.fixturesDir).filter(
@@ -36,32 +39,52 @@ export async function runSuite(backend: Backend, options: SuiteOptions): Promise
     options.onResult?.(r);
   };
   for (const fx of fixtures) push(await runFixture(fx, backend, options.tolerance));
+  const wanted = (name: string) => !options.filter || name.includes(options.filter);
   if (options.gradientChecks ?? true) {
-    for (const opCase of gradientChecks()) {
-      if (options.filter && !opCase.name.includes(options.filter)) continue;
-      let check: Awaited<ReturnType<typeof checkGradient>>;
-      try {
-        check = await checkGradient(opCase, backend);
-      } catch (error) {
-        check = {
-          name: opCase.name,
-          ok: false,
-          checked: 0,
-          message: `${opCase.name}: threw ${(error as Error).message}`,
-        };
-      }
-      push({
-        fixture: opCase.name,
-        suite: 'finite-difference',
-        op: 'gradient check',
-        status: check.ok ? 'pass' : 'fail',
-        message: check.ok ? undefined : check.message,
-        compared: check.checked,
-        worstRatio: 0,
-      });
+    for (const opCase of gradientChecks().filter((c) => wanted(c.name))) {
+      push(
+        await runCheck('finite-difference', 'gradient check', opCase.name, async () => {
+          const check = await checkGradient(opCase, backend);
+          return { failure: check.ok ? null : check.message, compared: check.checked };
+        }),
+      );
+    }
+  }
+  if (options.trainingChecks ?? true) {
+    for (const check of trainingChecks.filter((c) => wanted(c.name))) {
+      push(
+        await runCheck('training', 'optimizers, fit, init', check.name, async () => ({
+          failure: await check.run(backend),
+          compared: 1,
+        })),
+      );
     }
   }
   return { backend: backend.name, results, ...summarize(results) };
+}
+
+/** A check that is not a fixture: passes when `run` reports no failure; a throw is a failure too. */
+async function runCheck(
+  suite: string,
+  op: string,
+  name: string,
+  run: () => Promise<{ failure: string | null; compared: number }>,
+): Promise<CaseResult> {
+  let outcome: { failure: string | null; compared: number };
+  try {
+    outcome = await run();
+  } catch (error) {
+    outcome = { failure: `${name}: threw ${(error as Error).message}`, compared: 0 };
+  }
+  return {
+    fixture: name,
+    suite,
+    op,
+    status: outcome.failure === null ? 'pass' : 'fail',
+    message: outcome.failure ?? undefined,
+    compared: outcome.compared,
+    worstRatio: 0,
+  };
 }
 
 export function summarize(results: readonly CaseResult[]): {

@@ -255,6 +255,39 @@ export const trainingChecks: TrainingCheck[] = [
     },
   },
   {
+    // Weights are drawn on the host from core's Random, in layer order, and only then uploaded: the
+    // backend must hand back exactly those float32 values, so a seed means the same net everywhere.
+    name: 'the same seed gives bit-identical initial weights (He, Glorot, zeros, ones)',
+    run: async (backend) => {
+      cnn.setBackend(backend);
+      const model = cnn
+        .sequential(
+          [8, 8, 3],
+          [
+            new cnn.Conv2D({ filters: 4, kernelSize: 3, kernelInitializer: 'heNormal' }),
+            new cnn.BatchNorm(),
+            new cnn.Flatten(),
+            new cnn.Dense({ units: 5, kernelInitializer: 'glorotUniform' }),
+          ],
+          { seed: 11 },
+        )
+        .initialize();
+      try {
+        const random = new cnn.Random(11);
+        for (const v of model.variables) {
+          const want = cnn.initialize(v.spec.initializer, v.spec.shape, random);
+          const got = await v.read().data();
+          const i = want.findIndex((w, k) => w !== got[k]);
+          if (got.length !== want.length || i >= 0)
+            return `${v.name}[${i}] is ${got[i]} on ${backend.name}, the seed drew ${want[i]}`;
+        }
+        return null;
+      } finally {
+        model.dispose();
+      }
+    },
+  },
+  {
     name: 'fit keeps the live-tensor count flat (conv, batch norm, dropout, Adam)',
     run: async (backend) => {
       cnn.setBackend(backend);

@@ -3,16 +3,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import { backendNames } from './backends.js';
 import { trainMnist } from './train.js';
 
-const integer = (value: string) => {
+/** A commander parser for integers >= min. */
+const integerFrom = (min: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(
+      min === 0 ? 'expected 0 or a positive integer' : 'expected a positive integer',
+    );
   return n;
 };
-const nonNegativeInteger = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected 0 or a positive integer');
-  return n;
-};
+const integer = integerFrom(1);
 const positive = (value: string) => {
   const n = Number(value);
   if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
@@ -31,12 +31,7 @@ const program = new Command()
   .option('--batch-size <n>', 'digits per gradient step', integer, 32)
   .option('--learning-rate <x>', 'Adam learning rate of the first epoch', positive, 0.002)
   .option('--learning-rate-decay <x>', 'factor applied to the learning rate after each epoch', positive, 0.75)
-  .option(
-    '--shift <n>',
-    'augmentation: shift training digits by up to n pixels (0 = off)',
-    nonNegativeInteger,
-    2,
-  )
+  .option('--shift <n>', 'augmentation: shift training digits by up to n pixels (0 = off)', integerFrom(0), 2)
   .option('--seed <n>', 'seed of the split, the initial weights and the shuffling', integer, 1)
   .option('--train-size <n>', 'training digits (the rest of the 10,000 are the test set)', integer, 8000)
   .option('-o, --out <dir>', 'folder for the model, the pictures and result.json', 'out/mnist')

@@ -5,18 +5,21 @@
  * (one file per family) and the matrix multiply they share in `gemm.ts`.
  */
 
-import type { Backend } from '@cnn/core';
+import { type Backend, type OptionalKernels, registerBackend } from '@cnn/core';
 import { activation, activationGrad } from './kernels/activation.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv2d.js';
-import { binary, unary, where } from './kernels/elementwise.js';
+import { binary, broadcastTo, unary, where } from './kernels/elementwise.js';
 import { concat, pad, slice, transpose } from './kernels/layout.js';
 import { matMul } from './kernels/matmul.js';
 import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
 
+/** The CPU backend: the whole contract, optional kernels included. */
+export type CpuBackend = Backend<Float32Array> & OptionalKernels<Float32Array>;
+
 /** A fresh CPU backend with its own buffer bookkeeping. */
-export function cpu(): Backend<Float32Array> {
+export function cpu(): CpuBackend {
   // Every buffer this backend handed out and that was not disposed yet: uploads and kernel outputs.
   const live = new Set<Float32Array>();
   const track = (data: Float32Array): Float32Array => {
@@ -41,32 +44,42 @@ export function cpu(): Backend<Float32Array> {
     conv2dBackpropInput: (dy, filter, attrs, out) => track(conv2dBackpropInput(dy, filter, attrs, out)),
     conv2dBackpropFilter: (x, dy, attrs, out) => track(conv2dBackpropFilter(x, dy, attrs, out)),
 
-    maxPool: (x, attrs) => track(maxPool(x, attrs)),
-    maxPoolBackprop: (dy, x, attrs) => track(maxPoolBackprop(dy, x, attrs)),
-    avgPool: (x, attrs) => track(avgPool(x, attrs)),
-    avgPoolBackprop: (dy, inputShape, attrs) => track(avgPoolBackprop(dy, inputShape, attrs)),
+    maxPool: (x, attrs, out) => track(maxPool(x, attrs, out)),
+    maxPoolBackprop: (dy, x, attrs, out) => track(maxPoolBackprop(dy, x, attrs, out)),
+    avgPool: (x, attrs, out) => track(avgPool(x, attrs, out)),
+    avgPoolBackprop: (dy, attrs, out) => track(avgPoolBackprop(dy, attrs, out)),
 
     binary: (op, a, b, out) => track(binary(op, a, b, out)),
     unary: (op, x) => track(unary(op, x)),
     activation: (x, act) => track(activation(x, act)),
-    activationGrad: (x, dy, act) => track(activationGrad(x, dy, act)),
-    where: (cond, a, b, out) => track(where(cond, a, b, out)),
 
     reduce: (op, x, axes, out) => track(reduce(op, x, axes, out)),
+
+    concat: (xs, axis, out) => track(concat(xs, axis, out)),
+    slice: (x, begin, out) => track(slice(x, begin, out)),
+    transpose: (x, perm, out) => track(transpose(x, perm, out)),
+    pad: (x, before, after, value, out) => track(pad(x, before, after, value, out)),
+
+    // ---- optional kernels (fused forms core would otherwise compose) ----
+    activationGrad: (x, dy, act) => track(activationGrad(x, dy, act)),
+    where: (cond, a, b, out) => track(where(cond, a, b, out)),
+    broadcastTo: (x, out) => track(broadcastTo(x, out)),
     softmax: (x, axis) => track(softmax(x, axis)),
     logSoftmax: (x, axis) => track(logSoftmax(x, axis)),
-
     batchNorm: (x, mean, variance, scale, offset, epsilon) =>
       track(batchNorm(x, mean, variance, scale, offset, epsilon)),
     lrn: (x, attrs) => track(lrn(x, attrs)),
     lrnBackprop: (x, dy, attrs) => track(lrnBackprop(x, dy, attrs)),
-
-    concat: (xs, axis, out) => track(concat(xs, axis, out)),
-    slice: (x, begin, size) => track(slice(x, begin, size)),
-    transpose: (x, perm, out) => track(transpose(x, perm, out)),
-    pad: (x, before, after, value, out) => track(pad(x, before, after, value, out)),
   };
 }
 
 export const createBackend = cpu;
 export default cpu;
+
+// Importing this package makes `setBackend('cpu')` work.
+registerBackend({
+  name: 'cpu',
+  create: cpu,
+  priority: 2,
+  description: 'TypeScript kernels on Float32Array: im2col + packed GEMM',
+});

@@ -131,7 +131,7 @@ describe('memory', () => {
     expect(data[2]).toBe(3);
     expect(be.numBuffers()).toBe(1);
 
-    const y = be.unary('neg', { data, shape: [2, 2] });
+    const y = be.unary('neg', { data, shape: [2, 2] }, [2, 2]);
     const z = be.matMul({ data, shape: [2, 2] }, { data: y, shape: [2, 2] }, false, false, [2, 2]);
     expect(be.numBuffers()).toBe(3);
     be.dispose(y);

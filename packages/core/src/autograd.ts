@@ -2,7 +2,7 @@ import { engine, type TapeNode } from './engine.js';
 import { collectTensors } from './memory.js';
 import { ones, zeros } from './ops/creation.js';
 import { add } from './ops/elementwise.js';
-import { fmt, shapesEqual } from './shape.js';
+import { assertTensor, fmt, shapesEqual } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -18,18 +18,22 @@ export function valueAndGrads(
   xs: readonly Tensor[],
   dy?: Tensor,
 ): { value: Tensor; grads: Tensor[] } {
-  xs.forEach((x, i) => x.assertAlive('valueAndGrads', `xs[${i}]`));
+  if (typeof f !== 'function') throw new Error(`valueAndGrads: f must be a function, got ${typeof f}`);
+  if (!Array.isArray(xs)) throw new Error('valueAndGrads: xs must be an array of tensors');
+  xs.forEach((x, i) => assertTensor('valueAndGrads', `xs[${i}]`, x));
+  if (dy !== undefined) assertTensor('valueAndGrads', 'dy', dy);
   engine.startScope();
   let kept: Tensor[] = [];
+  let nodes: TapeNode[] = [];
   try {
     engine.startTape(xs);
     let value: Tensor;
-    let nodes: TapeNode[];
     try {
       value = f(...xs);
     } finally {
       nodes = engine.endTape();
     }
+    assertTensor('valueAndGrads', 'the value f returned', value);
     if (dy && !shapesEqual(dy.shape, value.shape)) {
       throw new Error(`valueAndGrads: dy has shape ${fmt(dy.shape)} but f returned ${fmt(value.shape)}`);
     }
@@ -38,12 +42,14 @@ export function valueAndGrads(
         `valueAndGrads: f must return a scalar to differentiate, got shape ${fmt(value.shape)}; pass dy`,
       );
     }
+    // The backward pass runs with the enclosing tapes (if any) open, so a gradient of this gradient
+    // sees every op below.
     const grads = new Map<number, Tensor>([[value.id, dy ?? ones(value.shape, value.backend)]]);
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i]!;
       const g = grads.get(node.output.id);
       if (!g) continue;
-      const inputGrads = node.backward(g);
+      const inputGrads = node.backward(g, node.inputs, node.output);
       node.inputs.forEach((input, j) => {
         const gi = inputGrads[j];
         if (!gi) return;
@@ -58,6 +64,7 @@ export function valueAndGrads(
     kept = collectTensors(result);
     return result;
   } finally {
+    engine.releaseNodes(nodes);
     engine.endScope(kept);
   }
 }

@@ -1,14 +1,22 @@
 import type { Backend } from './backend.js';
 import type { Tensor } from './tensor.js';
 
-/** A recorded op: how to turn the output's gradient into its inputs' gradients. */
+/**
+ * A recorded op: its inputs and output as the tape saw them, and how to turn the output's gradient into
+ * the inputs' gradients. `inputs` and `output` are the tape's own handles on the tensors (same ids, same
+ * storage), so they stay readable after the caller disposes the originals (e.g. inside a `tidy`).
+ */
 export interface TapeNode {
   readonly opName: string;
   readonly inputs: readonly Tensor[];
   readonly output: Tensor;
-  /** Returns one gradient per input (null where the input gets none), written with core ops. */
-  readonly backward: (dy: Tensor) => (Tensor | null)[];
+  /** One gradient per input (null where the input gets none), written with core ops. */
+  readonly backward: BackwardFn;
+  /** How many open tapes hold this node; its handles are released when the last one is done. */
+  holds: number;
 }
+
+export type BackwardFn = (dy: Tensor, inputs: readonly Tensor[], output: Tensor) => (Tensor | null)[];
 
 interface Tape {
   readonly nodes: TapeNode[];
@@ -17,51 +25,17 @@ interface Tape {
 }
 
 /**
- * Global bookkeeping: the current backend, the live-tensor count, `tidy` scopes, storage reference counts
- * (reshape shares storage) and the autograd tape.
+ * Global bookkeeping: the live-tensor count, `tidy` scopes, storage reference counts (reshape and the
+ * tape's handles share storage) and the autograd tapes. Which backend is current lives in `backends.ts`.
  */
 class Engine {
-  private current: Backend | null = null;
-  private readonly registry = new Map<string, () => Backend>();
   private readonly refCounts = new Map<unknown, number>();
   private readonly scopes: Set<Tensor>[] = [];
   private readonly tapes: Tape[] = [];
   /** Tensors created and not yet disposed. */
   numTensors = 0;
-
-  registerBackend(name: string, factory: () => Backend): void {
-    this.registry.set(name, factory);
-  }
-
-  setBackend(backend: Backend | string): Backend {
-    if (typeof backend === 'string') {
-      const factory = this.registry.get(backend);
-      if (!factory) {
-        const known = [...this.registry.keys()].join(', ') || 'none';
-        throw new Error(`setBackend: no backend named '${backend}' is registered (registered: ${known})`);
-      }
-      backend = factory();
-    }
-    this.current = backend;
-    return backend;
-  }
-
-  get backend(): Backend {
-    if (!this.current) {
-      const factory = this.registry.values().next().value;
-      if (!factory) {
-        throw new Error(
-          "No backend is set. Install one and select it, e.g. `import { cpu } from '@cnn/backend-cpu'; setBackend(cpu());`",
-        );
-      }
-      this.current = factory();
-    }
-    return this.current;
-  }
-
-  hasBackend(): boolean {
-    return this.current !== null;
-  }
+  /** Set by `tensor.ts` (it cannot be imported here without a cycle): makes a handle sharing `t`'s id and storage. */
+  makeHandle: ((t: Tensor) => Tensor) | null = null;
 
   track(t: Tensor): void {
     this.numTensors++;
@@ -74,7 +48,7 @@ class Engine {
     const count = (this.refCounts.get(t.storage) ?? 1) - 1;
     if (count <= 0) {
       this.refCounts.delete(t.storage);
-      t.backend.dispose(t.storage);
+      (t.backend as Backend).dispose(t.storage);
     } else {
       this.refCounts.set(t.storage, count);
     }
@@ -101,36 +75,57 @@ class Engine {
     for (const scope of this.scopes) scope.delete(t);
   }
 
-  // ---- autograd tape ----
+  // ---- autograd tapes ----
+  // Tapes nest (a gradient of a gradient): an op is recorded on EVERY open tape that tracks one of its
+  // inputs, so an outer tape sees the inner function's ops and, later, the inner backward pass's ops.
+
   startTape(watched: readonly Tensor[]): void {
     this.tapes.push({ nodes: [], tracked: new Set(watched.map((t) => t.id)) });
   }
 
+  /** Closes the innermost tape and returns its nodes; call `releaseNodes` once they have been used. */
   endTape(): TapeNode[] {
     const tape = this.tapes.pop();
     if (!tape) throw new Error('endTape without startTape');
     return tape.nodes;
   }
 
-  /** Records an op on the innermost tape if any input is tracked there. */
-  record(node: TapeNode): void {
-    const tape = this.tapes[this.tapes.length - 1];
-    if (!tape || !node.inputs.some((t) => tape.tracked.has(t.id))) return;
-    tape.tracked.add(node.output.id);
-    tape.nodes.push(node);
+  /** Drops one hold on each node; a node no tape holds any more frees its handles. */
+  releaseNodes(nodes: readonly TapeNode[]): void {
+    for (const node of nodes) {
+      if (--node.holds > 0) continue;
+      for (const t of node.inputs) t.dispose();
+      node.output.dispose();
+    }
   }
 
-  isRecording(): boolean {
-    return this.tapes.length > 0;
+  /** Whether some open tape tracks one of `inputs` (so an op on them would be recorded). */
+  isTracked(inputs: readonly Tensor[]): boolean {
+    return this.tapes.some((tape) => inputs.some((t) => tape.tracked.has(t.id)));
   }
 
-  /** Runs `fn` without recording (used while computing gradients). */
-  withoutTape<T>(fn: () => T): T {
+  /** Runs `fn` with every tape closed, so nothing it does is recorded. */
+  untracked<T>(fn: () => T): T {
     const saved = this.tapes.splice(0, this.tapes.length);
     try {
       return fn();
     } finally {
       this.tapes.push(...saved);
+    }
+  }
+
+  /** Records an op on every open tape that tracks one of its inputs. */
+  record(opName: string, inputs: readonly Tensor[], output: Tensor, backward: BackwardFn): void {
+    let node: TapeNode | null = null;
+    for (const tape of this.tapes) {
+      if (!inputs.some((t) => tape.tracked.has(t.id))) continue;
+      if (!node) {
+        const handle = this.makeHandle!;
+        node = { opName, inputs: inputs.map(handle), output: handle(output), backward, holds: 0 };
+      }
+      node.holds++;
+      tape.tracked.add(output.id);
+      tape.nodes.push(node);
     }
   }
 }

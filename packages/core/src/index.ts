@@ -9,15 +9,21 @@ export * from './layers/merge.js';
 export * from './layers/normalization.js';
 export * from './layers/pooling.js';
 export {
+  type BackendInfo,
+  type BackendRegistration,
+  backendId,
   getBackend,
-  keep,
-  type MemoryInfo,
-  memory,
+  getMaxTensorSize,
+  initBackend,
+  listBackends,
   registerBackend,
+  registeredBackends,
   setBackend,
-  type TensorContainer,
-  tidy,
-} from './memory.js';
+  setMaxTensorSize,
+  useBackend,
+} from './backends.js';
+export { keep, type MemoryInfo, memory, moveTo, moveToAsync, type TensorContainer, tidy } from './memory.js';
+export { withoutOptionalKernels } from './optional.js';
 export { Model, type ModelConfig, sequential } from './model/model.js';
 export { Adam, type AdamConfig, type Optimizer, SGD, type SGDConfig } from './model/optimizers.js';
 export * from './model/serialization.js';

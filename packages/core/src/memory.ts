@@ -1,6 +1,8 @@
 import type { Backend } from './backend.js';
+import { backendId, getBackend, initBackend, setBackend } from './backends.js';
 import { engine } from './engine.js';
 import { Tensor } from './tensor.js';
+import { assertTensor } from './shape.js';
 
 /** What `tidy` looks through for tensors to keep: any nesting of arrays and plain objects. */
 export type TensorContainer =
@@ -35,14 +37,6 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-/**
- * Body of an op built from other ops: inside a gradient tape it runs as is (the tape needs the
- * intermediates, `valueAndGrads` frees them); otherwise its intermediates are freed at once.
- */
-export function composite<T>(fn: () => T): T {
-  return engine.isRecording() ? fn() : tidy(fn);
-}
-
 export function collectTensors(value: unknown, into: Tensor[] = []): Tensor[] {
   if (value instanceof Tensor) into.push(value);
   else if (Array.isArray(value)) value.forEach((v) => collectTensors(v, into));
@@ -53,26 +47,45 @@ export function collectTensors(value: unknown, into: Tensor[] = []): Tensor[] {
 }
 
 export interface MemoryInfo {
-  /** Tensors created and not disposed. */
+  /** Tensors created and not disposed (the autograd tape's own handles included while a tape is open). */
   numTensors: number;
   /** Storage buffers alive in the current backend (reshapes share one). */
   numBuffers: number;
 }
 
 export function memory(): MemoryInfo {
-  return { numTensors: engine.numTensors, numBuffers: engine.backend.numBuffers() };
+  return { numTensors: engine.numTensors, numBuffers: getBackend().numBuffers() };
 }
 
-/** Selects the backend every new tensor goes to: a backend object, or the name of a registered one. */
-export function setBackend(backend: Backend | string): Backend {
-  return engine.setBackend(backend);
+function targetOf(backend: Backend | string): Backend {
+  if (typeof backend !== 'string') return backend;
+  const previous = getBackend();
+  try {
+    return setBackend(backend);
+  } finally {
+    setBackend(previous);
+  }
 }
 
-export function getBackend(): Backend {
-  return engine.backend;
+/**
+ * Copies a tensor to another backend (an instance or a registered name); the original stays where it is.
+ * Synchronous, so the source backend must read synchronously (`moveToAsync` works with any).
+ */
+export function moveTo(t: Tensor, backend: Backend | string): Tensor {
+  assertTensor('moveTo', 'tensor', t);
+  const target = targetOf(backend);
+  if (!t.backend.readSync) {
+    throw new Error(
+      `moveTo: backend '${backendId(t.backend)}' cannot read synchronously; use await moveToAsync(tensor, backend)`,
+    );
+  }
+  return new Tensor(target.upload(t.backend.readSync(t.storage), t.shape), t.shape, target);
 }
 
-/** Makes a backend selectable by name (`setBackend('cpu')`); the first registered one is the default. */
-export function registerBackend(name: string, factory: () => Backend): void {
-  engine.registerBackend(name, factory);
+/** `moveTo` for any source backend. */
+export async function moveToAsync(t: Tensor, backend: Backend | string): Promise<Tensor> {
+  assertTensor('moveToAsync', 'tensor', t);
+  const target = typeof backend === 'string' ? await initBackend(backend) : backend;
+  const values = await t.data();
+  return new Tensor(target.upload(values, t.shape), t.shape, target);
 }

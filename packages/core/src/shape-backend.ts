@@ -35,6 +35,7 @@ export function shapeBackend(): Backend<null> {
     batchNorm: none,
     lrn: none,
     lrnBackprop: none,
+    broadcastTo: none,
     concat: none,
     slice: none,
     transpose: none,

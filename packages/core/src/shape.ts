@@ -1,4 +1,5 @@
 import type { Shape } from './backend.js';
+import { backendId, getMaxTensorSize } from './backends.js';
 import { Tensor } from './tensor.js';
 
 /** Shape rules and argument checks shared by every op. Errors name the op, the argument and the values. */
@@ -16,6 +17,19 @@ export function assertShape(op: string, arg: string, shape: Shape): void {
       );
     }
   });
+  assertSize(op, shape);
+}
+
+/** Refuses a tensor larger than the element limit (`setMaxTensorSize`), before anything is allocated. */
+export function assertSize(op: string, shape: Shape): void {
+  let size = 1;
+  for (const d of shape) size *= d;
+  const limit = getMaxTensorSize();
+  if (size > limit) {
+    throw new Error(
+      `${op}: a tensor of shape ${fmt(shape)} would hold ${size} elements, over the limit of ${limit} (raise it with setMaxTensorSize)`,
+    );
+  }
 }
 
 export function assertTensor(op: string, arg: string, t: unknown): asserts t is Tensor {
@@ -37,7 +51,7 @@ export function assertSameBackend(op: string, tensors: readonly Tensor[]): void 
   for (const t of tensors) {
     if (t.backend !== first) {
       throw new Error(
-        `${op}: inputs live on different backends ('${first?.name}' and '${t.backend.name}'); move them to one first`,
+        `${op}: inputs live on different backends ('${backendId(first!)}' and '${backendId(t.backend)}'); move one with moveTo(tensor, backend)`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import type { Backend, Shape } from './backend.js';
+import { backendId } from './backends.js';
 import { engine } from './engine.js';
 
 let nextTensorId = 0;
@@ -8,7 +9,8 @@ let nextTensorId = 0;
  * `tidy` scope it was created in); reading a disposed tensor is an error, never garbage.
  */
 export class Tensor {
-  readonly id = nextTensorId++;
+  /** Identity for autograd; the tape's handles on a tensor share it. */
+  readonly id: number;
   readonly dtype = 'float32' as const;
   readonly shape: Shape;
   readonly size: number;
@@ -18,7 +20,8 @@ export class Tensor {
   private disposedFlag = false;
 
   /** @internal Use the creation ops (`tensor`, `zeros`, ...) instead. */
-  constructor(storage: unknown, shape: Shape, backend: Backend) {
+  constructor(storage: unknown, shape: Shape, backend: Backend, id = nextTensorId++) {
+    this.id = id;
     this.storage = storage;
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
@@ -45,7 +48,7 @@ export class Tensor {
     this.assertAlive('dataSync');
     if (!this.backend.readSync) {
       throw new Error(
-        `dataSync: backend '${this.backend.name}' cannot read synchronously; use await tensor.data()`,
+        `dataSync: backend '${backendId(this.backend)}' cannot read synchronously; use await tensor.data()`,
       );
     }
     return this.backend.readSync(this.storage);
@@ -70,9 +73,17 @@ export class Tensor {
   }
 
   toString(): string {
-    return `Tensor(shape=[${this.shape}], backend=${this.backend.name})`;
+    return `Tensor(shape=[${this.shape}], backend=${backendId(this.backend)})`;
   }
 }
+
+// The tape keeps its own handle on every tensor a recorded op used: same id and storage, its own lifetime,
+// in no `tidy` scope.
+engine.makeHandle = (t) => {
+  const handle = new Tensor(t.storage, t.shape, t.backend, t.id);
+  engine.keep(handle);
+  return handle;
+};
 
 export type NestedArray = number | NestedArray[];
 

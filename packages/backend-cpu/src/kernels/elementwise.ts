@@ -89,6 +89,20 @@ export function binary(op: BinaryOp, a: T, b: T, out: Shape): Float32Array {
   return y;
 }
 
+/** x repeated along its size-1 (and missing leading) dims up to `out`. */
+export function broadcastTo(x: T, out: Shape): Float32Array {
+  const y = new Float32Array(sizeOf(out));
+  const plan = coalesce(out, [stridesOf(out), broadcastStrides(x.shape, out)]);
+  const last = plan.shape.length - 1;
+  const n = plan.shape[last];
+  const sx = plan.strides[1][last];
+  const xd = x.data;
+  forEachRow(plan, ([o, xi]) => {
+    for (let t = 0; t < n; t++, xi += sx) y[o + t] = xd[xi];
+  });
+  return y;
+}
+
 /** `cond != 0 ? a : b`, all three broadcast to `out`. */
 export function where(cond: T, a: T, b: T, out: Shape): Float32Array {
   const size = sizeOf(out);

@@ -2,7 +2,7 @@
  * Max and average pooling (NHWC) and their gradients.
  *
  * Window of output pixel (ho, wo): rows h0 + i*dilH for i < kh with h0 = ho*strideH - top (columns alike).
- * `attrs.out` may hold ceil_mode windows that run past the input and its explicit pads. Positions outside
+ * `out` may hold ceil_mode windows that run past the input and its explicit pads. Positions outside
  * the input never take part in a max; for averages see `avgDivisor`.
  * The innermost loop always runs over channels, the contiguous NHWC axis.
  */
@@ -21,9 +21,9 @@ interface PoolGeometry {
   outW: number;
 }
 
-function geometry(inShape: Shape, attrs: Pool2DAttrs): PoolGeometry {
+function geometry(inShape: Shape, out: Shape): PoolGeometry {
   const [batch, inH, inW, channels] = inShape;
-  return { batch, inH, inW, channels, outH: attrs.out[1], outW: attrs.out[2] };
+  return { batch, inH, inW, channels, outH: out[1], outW: out[2] };
 }
 
 /** The real input positions along one axis that a window starting at `start` covers, in scan order. */
@@ -54,8 +54,13 @@ function tapsPerOutput(
  * Scans every window in order and reports, per output pixel and channel, the first maximal input index
  * (-1 for a window with no real input position). NaN wins over numbers, so it propagates like in PyTorch.
  */
-function scanMax(x: T, attrs: Pool2DAttrs, visit: (outIndex: number, inIndex: number) => void): void {
-  const { batch, inH, inW, channels: C, outH, outW } = geometry(x.shape, attrs);
+function scanMax(
+  x: T,
+  attrs: Pool2DAttrs,
+  out: Shape,
+  visit: (outIndex: number, inIndex: number) => void,
+): void {
+  const { batch, inH, inW, channels: C, outH, outW } = geometry(x.shape, out);
   const [kh, kw] = attrs.kernel;
   const rowTaps = tapsPerOutput(outH, attrs.strides[0], attrs.pads[0], kh, attrs.dilations[0], inH);
   const colTaps = tapsPerOutput(outW, attrs.strides[1], attrs.pads[1], kw, attrs.dilations[1], inW);
@@ -87,21 +92,21 @@ function scanMax(x: T, attrs: Pool2DAttrs, visit: (outIndex: number, inIndex: nu
   }
 }
 
-export function maxPool(x: T, attrs: Pool2DAttrs): Float32Array {
-  const y = new Float32Array(sizeOf(attrs.out));
+export function maxPool(x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
+  const y = new Float32Array(sizeOf(out));
   const data = x.data;
   // A window lying wholly in padding (only possible with unusual pads) yields 0.
-  scanMax(x, attrs, (o, i) => {
+  scanMax(x, attrs, out, (o, i) => {
     y[o] = i < 0 ? 0 : data[i];
   });
   return y;
 }
 
 /** Each dy goes to the argmax of its window (first one on ties); windows may overlap, so sums accumulate. */
-export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs): Float32Array {
-  const dx = new Float64Array(sizeOf(x.shape));
+export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
+  const dx = new Float64Array(sizeOf(out));
   const g = dy.data;
-  scanMax(x, attrs, (o, i) => {
+  scanMax(x, attrs, dy.shape, (o, i) => {
     if (i >= 0) dx[i] += g[o];
   });
   return Float32Array.from(dx);
@@ -144,8 +149,8 @@ interface AvgPlan {
   colDiv: number[];
 }
 
-function avgPlan(inShape: Shape, attrs: AvgPool2DAttrs): AvgPlan {
-  const geom = geometry(inShape, attrs);
+function avgPlan(inShape: Shape, outShape: Shape, attrs: AvgPool2DAttrs): AvgPlan {
+  const geom = geometry(inShape, outShape);
   const [kh, kw] = attrs.kernel;
   const [sh, sw] = attrs.strides;
   const [top, left, bottom, right] = attrs.pads;
@@ -160,10 +165,10 @@ function avgPlan(inShape: Shape, attrs: AvgPool2DAttrs): AvgPlan {
   };
 }
 
-export function avgPool(x: T, attrs: AvgPool2DAttrs): Float32Array {
-  const { geom, rowTaps, colTaps, rowDiv, colDiv } = avgPlan(x.shape, attrs);
+export function avgPool(x: T, attrs: AvgPool2DAttrs, out: Shape): Float32Array {
+  const { geom, rowTaps, colTaps, rowDiv, colDiv } = avgPlan(x.shape, out, attrs);
   const { batch, inH, inW, channels: C, outH, outW } = geom;
-  const y = new Float32Array(sizeOf(attrs.out));
+  const y = new Float32Array(sizeOf(out));
   const data = x.data;
   const sum = new Float64Array(C);
   let o = 0;
@@ -188,8 +193,8 @@ export function avgPool(x: T, attrs: AvgPool2DAttrs): Float32Array {
 }
 
 /** Each dy, divided by its window's divisor, is spread over the window's real input positions. */
-export function avgPoolBackprop(dy: T, inputShape: Shape, attrs: AvgPool2DAttrs): Float32Array {
-  const { geom, rowTaps, colTaps, rowDiv, colDiv } = avgPlan(inputShape, attrs);
+export function avgPoolBackprop(dy: T, attrs: AvgPool2DAttrs, inputShape: Shape): Float32Array {
+  const { geom, rowTaps, colTaps, rowDiv, colDiv } = avgPlan(inputShape, dy.shape, attrs);
   const { batch, inH, inW, channels: C, outH, outW } = geom;
   const dx = new Float64Array(sizeOf(inputShape));
   const g = dy.data;

@@ -1,4 +1,4 @@
-import { engine } from '../engine.js';
+import { getBackend } from '../backends.js';
 import { initialize } from '../layers/initializers.js';
 import {
   type CallContext,
@@ -272,7 +272,7 @@ export class Model {
 
   /** Backend of the weights (after initialization). */
   get backend() {
-    return this.variables[0]?.value?.backend ?? engine.backend;
+    return this.variables[0]?.value?.backend ?? getBackend();
   }
 }
 

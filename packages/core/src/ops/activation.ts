@@ -1,28 +1,77 @@
 import type { Activation } from '../backend.js';
 import { assertFinite, assertTensor } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { runKernel } from './op.js';
+import { add, div, equal, exp, greater, mul, neg, square, sub, where } from './elementwise.js';
+import { runKernel, runOptionalKernel } from './op.js';
 
-/** Applies an activation; its gradient is the backend's `activationGrad` (dy * f'(x)). */
+/** Applies an activation (formulas and constants: `Activation` in backend.ts). */
 export function activation(x: Tensor, act: Activation): Tensor {
   const op = act.kind;
   assertTensor(op, 'x', x);
   for (const [key, value] of Object.entries(act)) {
     if (key !== 'kind' && key !== 'approximate') assertFinite(op, key, value as number);
   }
-  return runKernel(
-    op,
-    [x],
+  return runKernel(op, [x], x.shape, (backend, kx) => backend.activation(kx!, act, x.shape), {
+    grad: (dy, [x]) => [activationGrad(x!, dy, act)],
+  });
+}
+
+/** dy · f'(x): the backend's fused kernel, or the composition below (which also serves higher orders). */
+function activationGrad(x: Tensor, dy: Tensor, act: Activation): Tensor {
+  return runOptionalKernel(
+    'activationGrad',
+    [x, dy],
     x.shape,
-    (backend, kx) => backend.activation(kx!, act),
-    (dy) => [activationGradOp(x, dy, act)],
+    (backend, kx, kdy) => backend.activationGrad!(kx!, kdy!, act, x.shape),
+    () => mul(dy, derivative(x, act)),
   );
 }
 
-function activationGradOp(x: Tensor, dy: Tensor, act: Activation): Tensor {
-  return runKernel(`${act.kind}Grad`, [x, dy], x.shape, (backend, kx, kdy) =>
-    backend.activationGrad(kx!, kdy!, act),
-  );
+const INV_SQRT_2PI = 0.3989422804014327;
+const SQRT_2_OVER_PI = 0.7978845608028654;
+const GELU_CUBIC = 0.044715;
+
+/** `x >= v` as 1/0 (0 for NaN). */
+const atLeast = (x: Tensor, v: number): Tensor => add(greater(x, v), equal(x, v));
+
+/** f'(x) in ops, each exactly as written in backend.ts (kinks included). */
+function derivative(x: Tensor, act: Activation): Tensor {
+  switch (act.kind) {
+    case 'relu':
+      return greater(x, 0);
+    case 'leakyRelu':
+      return where(atLeast(x, 0), 1, act.alpha);
+    case 'elu':
+      return where(greater(x, 0), 1, mul(exp(x), act.alpha));
+    case 'selu':
+      return mul(where(greater(x, 0), 1, mul(exp(x), act.alpha)), act.gamma);
+    case 'sigmoid': {
+      const s = sigmoid(x);
+      return mul(s, sub(1, s));
+    }
+    case 'tanh':
+      return sub(1, square(tanh(x)));
+    case 'softplus':
+      return sigmoid(x);
+    case 'gelu': {
+      if (act.approximate === 'tanh') {
+        const t = tanh(mul(add(x, mul(mul(square(x), x), GELU_CUBIC)), SQRT_2_OVER_PI));
+        const inner = mul(add(mul(square(x), 3 * GELU_CUBIC), 1), SQRT_2_OVER_PI);
+        return add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, square(t))), inner));
+      }
+      // Φ(x) + x·φ(x), with Φ(x) = gelu(x) / x (and Φ(0) = 1/2): no erf kernel needed.
+      const cdf = where(equal(x, 0), 0.5, div(gelu(x), x));
+      return add(cdf, mul(mul(x, exp(mul(square(x), -0.5))), INV_SQRT_2PI));
+    }
+    case 'hardSigmoid': {
+      const z = add(mul(x, act.alpha), act.beta);
+      return mul(mul(greater(z, 0), greater(1, z)), act.alpha);
+    }
+    case 'clip':
+      return mul(atLeast(x, act.min), atLeast(neg(x), -act.max));
+    default:
+      throw new Error(`activation: unknown kind ${JSON.stringify(act satisfies never)}`);
+  }
 }
 
 /** The ReLU of the seed: max(0, x), applied after each linear part. */

@@ -1,5 +1,5 @@
 import type { Conv2DAttrs, Pads4, Shape } from '../backend.js';
-import { composite } from '../memory.js';
+import { tidy } from '../memory.js';
 import { assertPositiveInt, assertRank, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { pad } from './layout.js';
@@ -103,7 +103,7 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, options: Conv2DTransp
   const outShape = [n, outH, outW, outPerGroup * groups];
   if (pads.every((p) => p >= 0)) return conv2dBackpropInputKernel(x, filter, attrs, outShape);
   const grow = pads.map((p) => Math.max(0, -p));
-  return composite(() =>
+  return tidy(() =>
     pad(
       conv2dBackpropInputKernel(x, filter, attrs, outShape),
       [0, grow[0]!, grow[1]!, 0],
@@ -151,16 +151,13 @@ function convOutputShape(op: string, xShape: Shape, filterShape: Shape, attrs: C
 // gives gradients of gradients.
 
 function conv2dKernel(x: Tensor, filter: Tensor, attrs: Conv2DAttrs, out: Shape): Tensor {
-  return runKernel(
-    'conv2d',
-    [x, filter],
-    out,
-    (backend, kx, kf) => backend.conv2d(kx!, kf!, attrs, out),
-    (dy) => [
-      conv2dBackpropInputKernel(dy, filter, attrs, x.shape),
-      conv2dBackpropFilterKernel(x, dy, attrs, filter.shape),
+  return runKernel('conv2d', [x, filter], out, (backend, kx, kf) => backend.conv2d(kx!, kf!, attrs, out), {
+    empty: 0,
+    grad: (dy, [x, filter]) => [
+      conv2dBackpropInputKernel(dy, filter!, attrs, x!.shape),
+      conv2dBackpropFilterKernel(x!, dy, attrs, filter!.shape),
     ],
-  );
+  });
 }
 
 function conv2dBackpropInputKernel(
@@ -174,7 +171,13 @@ function conv2dBackpropInputKernel(
     [dy, filter],
     inputShape,
     (backend, kdy, kf) => backend.conv2dBackpropInput(kdy!, kf!, attrs, inputShape),
-    (g) => [conv2dKernel(g, filter, attrs, dy.shape), conv2dBackpropFilterKernel(g, dy, attrs, filter.shape)],
+    {
+      empty: 0,
+      grad: (g, [dy, filter]) => [
+        conv2dKernel(g, filter!, attrs, dy!.shape),
+        conv2dBackpropFilterKernel(g, dy!, attrs, filter!.shape),
+      ],
+    },
   );
 }
 
@@ -184,7 +187,13 @@ function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, attrs: Conv2DAttrs, f
     [x, dy],
     filterShape,
     (backend, kx, kdy) => backend.conv2dBackpropFilter(kx!, kdy!, attrs, filterShape),
-    (g) => [conv2dBackpropInputKernel(dy, g, attrs, x.shape), conv2dKernel(x, g, attrs, dy.shape)],
+    {
+      empty: 0,
+      grad: (g, [x, dy]) => [
+        conv2dBackpropInputKernel(dy!, g, attrs, x!.shape),
+        conv2dKernel(x!, g, attrs, dy!.shape),
+      ],
+    },
   );
 }
 

@@ -1,11 +1,9 @@
 import type { BinaryOp, Shape, UnaryOp } from '../backend.js';
-import { engine } from '../engine.js';
-import { assertTensor, broadcastShapes, shapesEqual } from '../shape.js';
+import { assertTensor, broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { scalar } from './creation.js';
-import { reshape } from './layout.js';
-import { runKernel } from './op.js';
-import { sum } from './reduce.js';
+import { runKernel, runOptionalKernel } from './op.js';
+import { sumTo } from './reduce.js';
 
 /** A number operand becomes a scalar tensor on the other operand's backend. */
 export type Operand = Tensor | number;
@@ -18,38 +16,25 @@ function binary(
 ): Tensor {
   if (typeof a === 'number' && typeof b === 'number')
     throw new Error(`${op}: at least one operand must be a Tensor`);
+  if (typeof a !== 'number') assertTensor(op, 'a', a);
+  if (typeof b !== 'number') assertTensor(op, 'b', b);
   const backend = (typeof a === 'number' ? (b as Tensor) : a).backend;
+  const out = broadcastShapes(op, shapeOf(a), shapeOf(b));
+  // A number operand becomes a scalar tensor for the kernel; the tape keeps its own handle if it needs it.
   const ta = typeof a === 'number' ? scalar(a, backend) : a;
   const tb = typeof b === 'number' ? scalar(b, backend) : b;
-  assertTensor(op, 'a', ta);
-  assertTensor(op, 'b', tb);
-  const out = broadcastShapes(op, ta.shape, tb.shape);
-  const y = runKernel(
-    op,
-    [ta, tb],
-    out,
-    (backend, ka, kb) => backend.binary(op, ka!, kb!, out),
-    grad && ((dy, y) => grad(dy, ta, tb, y)),
-  );
-  disposeTemporaries(ta !== a ? ta : null, tb !== b ? tb : null);
-  return y;
-}
-
-/** Scalars made from number operands are freed at once, unless the tape still needs them for backward. */
-function disposeTemporaries(...temps: (Tensor | null)[]): void {
-  if (engine.isRecording()) return;
-  for (const t of temps) t?.dispose();
-}
-
-/** Sums a broadcast gradient back to the shape of the operand it flowed from. */
-export function sumTo(grad: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(grad.shape, shape)) return grad;
-  const lead = grad.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < grad.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1)) axes.push(i);
+  try {
+    return runKernel(op, [ta, tb], out, (backend, ka, kb) => backend.binary(op, ka!, kb!, out), {
+      grad: grad ? (dy, [a, b], y) => grad(dy, a!, b!, y) : 'zero',
+    });
+  } finally {
+    if (ta !== a) ta.dispose();
+    if (tb !== b) tb.dispose();
   }
-  return reshape(axes.length ? sum(grad, axes, true) : grad, shape);
+}
+
+function shapeOf(v: Operand): Shape {
+  return typeof v === 'number' ? [] : v.shape;
 }
 
 export const add = (a: Operand, b: Operand): Tensor =>
@@ -89,34 +74,47 @@ export const equal = (a: Operand, b: Operand): Tensor => binary('equal', a, b);
 /** 1 where a > b, else 0 (no gradient). */
 export const greater = (a: Operand, b: Operand): Tensor => binary('greater', a, b);
 
-/** `cond != 0 ? a : b`, broadcasting all three. */
+/** `cond != 0 ? a : b`, broadcasting all three (a NaN cond selects a). */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   assertTensor('where', 'cond', cond);
+  if (typeof a !== 'number') assertTensor('where', 'a', a);
+  if (typeof b !== 'number') assertTensor('where', 'b', b);
+  const out = broadcastShapes('where', broadcastShapes('where', cond.shape, shapeOf(a)), shapeOf(b));
   const ta = typeof a === 'number' ? scalar(a, cond.backend) : a;
   const tb = typeof b === 'number' ? scalar(b, cond.backend) : b;
-  assertTensor('where', 'a', ta);
-  assertTensor('where', 'b', tb);
-  const out = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape);
-  const y = runKernel(
-    'where',
-    [cond, ta, tb],
-    out,
-    (backend, c, ka, kb) => backend.where(c!, ka!, kb!, out),
-    (dy) => [null, sumTo(where(cond, dy, 0), ta.shape), sumTo(where(cond, 0, dy), tb.shape)],
-  );
-  disposeTemporaries(ta !== a ? ta : null, tb !== b ? tb : null);
-  return y;
+  try {
+    return runOptionalKernel(
+      'where',
+      [cond, ta, tb],
+      out,
+      (backend, c, ka, kb) => backend.where!(c!, ka!, kb!, out),
+      () => {
+        // Without a fused kernel: with m = (cond != 0) as 1/0, `a ** m` is a or 1 and `b ** (1 - m)` is b or 1
+        // (x ** 1 = x and x ** 0 = 1 for every x, NaN and Infinity included), so multiplying by the mask
+        // again zeroes the unselected side without ever forming 0 · Infinity.
+        const m = sub(1, equal(cond, 0));
+        const notM = sub(1, m);
+        return add(mul(pow(ta, m), m), mul(pow(tb, notM), notM));
+      },
+      {
+        grad: (dy, [c, ta, tb]) => [
+          null,
+          sumTo(where(c!, dy, 0), ta!.shape),
+          sumTo(where(c!, 0, dy), tb!.shape),
+        ],
+      },
+    );
+  } finally {
+    if (ta !== a) ta.dispose();
+    if (tb !== b) tb.dispose();
+  }
 }
 
 function unary(op: UnaryOp, x: Tensor, grad?: (dy: Tensor, x: Tensor, y: Tensor) => Tensor): Tensor {
   assertTensor(op, 'x', x);
-  return runKernel(
-    op,
-    [x],
-    x.shape,
-    (backend, kx) => backend.unary(op, kx!),
-    grad && ((dy, y) => [grad(dy, x, y)]),
-  );
+  return runKernel(op, [x], x.shape, (backend, kx) => backend.unary(op, kx!, x.shape), {
+    grad: grad ? (dy, [x], y) => [grad(dy, x!, y)] : 'zero',
+  });
 }
 
 export const neg = (x: Tensor): Tensor => unary('neg', x, (dy) => neg(dy));

@@ -1,10 +1,8 @@
 import type { Shape } from '../backend.js';
 import { engine } from '../engine.js';
-import { composite } from '../memory.js';
+import { tidy } from '../memory.js';
 import { assertShape, assertTensor, fmt, normalizeAxis, shapesEqual } from '../shape.js';
 import { sizeOf, Tensor } from '../tensor.js';
-import { zeros } from './creation.js';
-import { add } from './elementwise.js';
 import { runKernel } from './op.js';
 
 /**
@@ -32,7 +30,8 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   }
   if (shapesEqual(resolved, x.shape)) return x;
   const y = new Tensor(x.storage, resolved, x.backend);
-  engine.record({ opName: 'reshape', inputs: [x], output: y, backward: (dy) => [reshape(dy, x.shape)] });
+  const inShape = x.shape;
+  engine.record('reshape', [x], y, (dy) => [reshape(dy, inShape)]);
   return y;
 }
 
@@ -41,19 +40,6 @@ export function flatten(x: Tensor, axis = 1): Tensor {
   assertTensor('flatten', 'x', x);
   const a = axis === x.rank ? axis : normalizeAxis('flatten', axis, x.rank);
   return reshape(x, [sizeOf(x.shape.slice(0, a)), sizeOf(x.shape.slice(a))]);
-}
-
-/** Repeats size-1 dims (numpy broadcasting) up to `shape`. */
-export function broadcastTo(x: Tensor, shape: Shape): Tensor {
-  assertTensor('broadcastTo', 'x', x);
-  if (shapesEqual(x.shape, shape)) return x;
-  const base = zeros(shape, x.backend);
-  const y = add(x, base);
-  if (!engine.isRecording()) base.dispose();
-  if (!shapesEqual(y.shape, shape)) {
-    throw new Error(`broadcastTo: shape ${fmt(x.shape)} cannot be broadcast to ${fmt(shape)}`);
-  }
-  return y;
 }
 
 /** Joins tensors along `axis`; every other dim must match. */
@@ -70,23 +56,22 @@ export function concat(xs: readonly Tensor[], axis = -1): Tensor {
       );
     }
   });
-  if (xs.length === 1) return first;
+  // Zero-size parts add nothing (kernels never see an empty operand); their gradient is empty too.
+  const parts = xs.filter((t) => t.shape[a] !== 0);
+  if (parts.length === 0) return first;
+  if (parts.length === 1) return parts[0]!;
   const out = [...first.shape];
-  out[a] = xs.reduce((n, t) => n + t.shape[a]!, 0);
-  return runKernel(
-    'concat',
-    xs,
-    out,
-    (backend, ...ks) => backend.concat(ks, a, out),
-    (dy) => {
+  out[a] = parts.reduce((n, t) => n + t.shape[a]!, 0);
+  return runKernel('concat', parts, out, (backend, ...ks) => backend.concat(ks, a, out), {
+    grad: (dy, inputs) => {
       let offset = 0;
-      return xs.map((t) => {
+      return inputs.map((t) => {
         const begin = t.shape.map((_, j) => (j === a ? offset : 0));
         offset += t.shape[a]!;
         return slice(dy, begin, t.shape);
       });
     },
-  );
+  });
 }
 
 /** `size[i]` elements from `begin[i]` on each axis; a size of -1 means "to the end". */
@@ -109,19 +94,10 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
     }
   });
   if (shapesEqual(resolved, x.shape)) return x;
-  return runKernel(
-    'slice',
-    [x],
-    resolved,
-    (backend, kx) => backend.slice(kx!, begin, resolved),
-    (dy) => [
-      pad(
-        dy,
-        begin,
-        x.shape.map((d, i) => d - begin[i]! - resolved[i]!),
-      ),
-    ],
-  );
+  const after = x.shape.map((d, i) => d - begin[i]! - resolved[i]!);
+  return runKernel('slice', [x], resolved, (backend, kx) => backend.slice(kx!, begin, resolved), {
+    grad: (dy) => [pad(dy, begin, after)],
+  });
 }
 
 /** Permutes axes: output axis i is input axis `perm[i]` (default: reversed). */
@@ -136,13 +112,9 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   if (p.every((a, i) => a === i)) return x;
   const out = p.map((a) => x.shape[a]!);
   const inverse = p.map((_, i) => p.indexOf(i));
-  return runKernel(
-    'transpose',
-    [x],
-    out,
-    (backend, kx) => backend.transpose(kx!, p, out),
-    (dy) => [transpose(dy, inverse)],
-  );
+  return runKernel('transpose', [x], out, (backend, kx) => backend.transpose(kx!, p, out), {
+    grad: (dy) => [transpose(dy, inverse)],
+  });
 }
 
 /**
@@ -164,7 +136,7 @@ export function pad(x: Tensor, before: readonly number[], after: readonly number
     const size = x.shape.map((d, i) => d - begin[i]! - Math.max(0, -after[i]!));
     if (size.some((s) => s < 0))
       throw new Error(`pad: negative pads crop more than shape ${fmt(x.shape)} holds`);
-    return composite(() =>
+    return tidy(() =>
       pad(
         slice(x, begin, size),
         before.map((p) => Math.max(0, p)),
@@ -175,13 +147,11 @@ export function pad(x: Tensor, before: readonly number[], after: readonly number
   }
   if ([...before, ...after].every((p) => p === 0)) return x;
   const out = x.shape.map((d, i) => d + before[i]! + after[i]!);
-  return runKernel(
-    'pad',
-    [x],
-    out,
-    (backend, kx) => backend.pad(kx!, before, after, value, out),
-    (dy) => [slice(dy, before, x.shape)],
-  );
+  const inShape = x.shape;
+  return runKernel('pad', [x], out, (backend, kx) => backend.pad(kx!, before, after, value, out), {
+    empty: value,
+    grad: (dy) => [slice(dy, before, inShape)],
+  });
 }
 
 /** Adds a size-1 axis at `axis`. */

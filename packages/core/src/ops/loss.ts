@@ -1,4 +1,4 @@
-import { composite } from '../memory.js';
+import { tidy } from '../memory.js';
 import { assertTensor, fmt, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { clip } from './activation.js';
@@ -30,7 +30,7 @@ export function softmaxCrossEntropy(
   const classes = logits.shape[logits.rank - 1]!;
   if (shapesEqual(labels.shape, logits.shape)) {
     // One-hot or soft labels: -Σ p log q, averaged over every position.
-    return composite(() => neg(mean(sum(mul(labels, logSoftmax(logits, -1)), -1))));
+    return tidy(() => neg(mean(sum(mul(labels, logSoftmax(logits, -1)), -1))));
   }
   if (!shapesEqual(labels.shape, logits.shape.slice(0, -1))) {
     throw new Error(
@@ -38,7 +38,7 @@ export function softmaxCrossEntropy(
     );
   }
   checkLabelRange(op, labels, classes, options.ignoreIndex);
-  return composite(() => {
+  return tidy(() => {
     const logProbs = logSoftmax(logits, -1);
     const classIds = tensor(
       Float32Array.from({ length: classes }, (_, i) => i),
@@ -68,7 +68,7 @@ function checkLabelRange(op: string, labels: Tensor, classes: number, ignoreInde
 /** Mean squared error: mean((prediction - target)²). */
 export function meanSquaredError(prediction: Tensor, target: Tensor): Tensor {
   assertSameShape('meanSquaredError', prediction, target);
-  return composite(() => {
+  return tidy(() => {
     const diff = sub(prediction, target);
     return mean(mul(diff, diff));
   });
@@ -77,7 +77,7 @@ export function meanSquaredError(prediction: Tensor, target: Tensor): Tensor {
 /** Binary cross-entropy on probabilities (clipped to [1e-7, 1 - 1e-7] so log never sees 0). */
 export function binaryCrossEntropy(probabilities: Tensor, target: Tensor): Tensor {
   assertSameShape('binaryCrossEntropy', probabilities, target);
-  return composite(() => {
+  return tidy(() => {
     const p = clip(probabilities, 1e-7, 1 - 1e-7);
     return neg(mean(add(mul(target, log(p)), mul(sub(1, target), log(sub(1, p))))));
   });

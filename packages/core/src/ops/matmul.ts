@@ -1,7 +1,8 @@
-import { composite } from '../memory.js';
+import { tidy } from '../memory.js';
 import { assertRank, assertTensor, broadcastShapes, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, mul, sumTo } from './elementwise.js';
+import { add, mul } from './elementwise.js';
+import { sumTo } from './reduce.js';
 import { reshape } from './layout.js';
 import { runKernel } from './op.js';
 
@@ -14,7 +15,7 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   assertTensor('matMul', 'a', a);
   assertTensor('matMul', 'b', b);
   if (a.rank === 0 || b.rank === 0) throw new Error('matMul: operands must have rank >= 1, got a scalar');
-  return composite(() => {
+  return tidy(() => {
     const a2 = a.rank === 1 ? reshape(a, transposeA ? [a.shape[0]!, 1] : [1, a.shape[0]!]) : a;
     const b2 = b.rank === 1 ? reshape(b, transposeB ? [1, b.shape[0]!] : [b.shape[0]!, 1]) : b;
     const y = matMulKernel(a2, b2, transposeA, transposeB);
@@ -42,31 +43,28 @@ function matMulKernel(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boo
   }
   const batch = broadcastShapes('matMul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const out = [...batch, m, n];
-  return runKernel(
-    'matMul',
-    [a, b],
-    out,
-    (backend, ka, kb) => backend.matMul(ka!, kb!, transposeA, transposeB, out),
-    (dy) => {
+  return runKernel('matMul', [a, b], out, (backend, ka, kb) => backend.matMul(ka!, kb!, transposeA, transposeB, out), {
+    empty: 0,
+    grad: (dy, [a, b]) => {
       // C = op(A)·op(B): each case below is dC·op(B)ᵀ and op(A)ᵀ·dC, written back in A's and B's own layout.
       let da: Tensor;
       let db: Tensor;
       if (!transposeA && !transposeB) {
-        da = matMulKernel(dy, b, false, true);
-        db = matMulKernel(a, dy, true, false);
+        da = matMulKernel(dy, b!, false, true);
+        db = matMulKernel(a!, dy, true, false);
       } else if (transposeA && !transposeB) {
-        da = matMulKernel(b, dy, false, true);
-        db = matMulKernel(a, dy, false, false);
+        da = matMulKernel(b!, dy, false, true);
+        db = matMulKernel(a!, dy, false, false);
       } else if (!transposeA && transposeB) {
-        da = matMulKernel(dy, b, false, false);
-        db = matMulKernel(dy, a, true, false);
+        da = matMulKernel(dy, b!, false, false);
+        db = matMulKernel(dy, a!, true, false);
       } else {
-        da = matMulKernel(b, dy, true, true);
-        db = matMulKernel(dy, a, true, true);
+        da = matMulKernel(b!, dy, true, true);
+        db = matMulKernel(dy, a!, true, true);
       }
-      return [sumTo(da, a.shape), sumTo(db, b.shape)];
+      return [sumTo(da, a!.shape), sumTo(db, b!.shape)];
     },
-  );
+  });
 }
 
 /** A fully connected layer's linear part: `x[N, in] · w[in, out] + bias[out]`. */
@@ -83,7 +81,7 @@ export function dense(x: Tensor, weights: Tensor, bias?: Tensor): Tensor {
   if (bias.shape[0] !== weights.shape[1]) {
     throw new Error(`dense: bias has ${bias.shape[0]} entries but there are ${weights.shape[1]} outputs`);
   }
-  return composite(() => add(matMul(x, weights), bias));
+  return tidy(() => add(matMul(x, weights), bias));
 }
 
 export interface GemmOptions {
@@ -99,7 +97,7 @@ export function gemm(a: Tensor, b: Tensor, c?: Tensor, options: GemmOptions = {}
   assertRank('gemm', 'a', a, 2);
   assertRank('gemm', 'b', b, 2);
   if (c) assertTensor('gemm', 'c', c);
-  return composite(() => {
+  return tidy(() => {
     let y = matMul(a, b, transposeA, transposeB);
     if (alpha !== 1) y = mul(y, alpha);
     return c ? add(y, beta === 1 ? c : mul(c, beta)) : y;

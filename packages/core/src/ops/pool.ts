@@ -1,7 +1,11 @@
-import type { AvgPool2DAttrs, Pool2DAttrs } from '../backend.js';
+import type { AvgPool2DAttrs, Pool2DAttrs, Shape } from '../backend.js';
+import { tidy } from '../memory.js';
 import { assertRank } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { runKernel } from './op.js';
+import { ones, zeros } from './creation.js';
+import { add, equal, mul, sub, where } from './elementwise.js';
+import { pad, reshape, slice } from './layout.js';
+import { type GradFn, runKernel } from './op.js';
 import { checkWindow, kernelExtent, outputSize, type Padding, resolvePads, toPair } from './padding.js';
 import { max, mean } from './reduce.js';
 
@@ -22,7 +26,7 @@ export interface AvgPool2DOptions extends Pool2DOptions {
   countIncludePad?: boolean;
 }
 
-function poolAttrs(op: string, x: Tensor, options: Pool2DOptions): Pool2DAttrs {
+function poolAttrs(op: string, x: Tensor, options: Pool2DOptions): { attrs: Pool2DAttrs; out: Shape } {
   assertRank(op, 'input', x, 4);
   if (!options || options.kernel === undefined) throw new Error(`${op}: options.kernel is required`);
   const kernel = toPair(op, 'kernel', options.kernel, 1);
@@ -32,68 +36,114 @@ function poolAttrs(op: string, x: Tensor, options: Pool2DOptions): Pool2DAttrs {
   const pads = resolvePads(op, options.padding ?? 'valid', [h, w], kernel, strides, dilations);
   checkWindow(op, kernel, strides, dilations, pads);
   const ceil = options.ceilMode ?? false;
-  const ho = outputSize(
-    op,
-    'height',
-    h,
-    pads[0],
-    pads[2],
-    kernelExtent(kernel[0], dilations[0]),
-    strides[0],
-    ceil,
-  );
-  const wo = outputSize(
-    op,
-    'width',
-    w,
-    pads[1],
-    pads[3],
-    kernelExtent(kernel[1], dilations[1]),
-    strides[1],
-    ceil,
-  );
-  return { kernel, strides, pads, dilations, out: [n, ho, wo, c] };
+  const size = (axis: 0 | 1, name: string, input: number) =>
+    outputSize(
+      op,
+      name,
+      input,
+      pads[axis],
+      pads[axis + 2]!,
+      kernelExtent(kernel[axis], dilations[axis]),
+      strides[axis],
+      ceil,
+    );
+  return { attrs: { kernel, strides, pads, dilations }, out: [n, size(0, 'height', h), size(1, 'width', w), c] };
 }
 
-/** Max pooling: the largest value in each window, per channel. */
+/** Max pooling: the largest value in each window, per channel (NaN if the window holds one). */
 export function maxPool2d(x: Tensor, options: Pool2DOptions): Tensor {
-  const attrs = poolAttrs('maxPool2d', x, options);
+  const { attrs, out } = poolAttrs('maxPool2d', x, options);
+  return maxPoolKernel(x, attrs, out, (dy, [x]) => [maxPoolBackprop(dy, x!, attrs, out)]);
+}
+
+function maxPoolKernel(x: Tensor, attrs: Pool2DAttrs, out: Shape, grad: GradFn | 'zero'): Tensor {
+  return runKernel('maxPool2d', [x], out, (backend, kx) => backend.maxPool(kx!, attrs, out), { grad });
+}
+
+function maxPoolBackprop(dy: Tensor, x: Tensor, attrs: Pool2DAttrs, out: Shape): Tensor {
   return runKernel(
-    'maxPool2d',
-    [x],
-    attrs.out,
-    (backend, kx) => backend.maxPool(kx!, attrs),
-    (dy) => [
-      runKernel('maxPool2dBackprop', [dy, x], x.shape, (backend, kdy, kx) =>
-        backend.maxPoolBackprop(kdy!, kx!, attrs),
-      ),
-    ],
+    'maxPool2dBackprop',
+    [dy, x],
+    x.shape,
+    (backend, kdy, kx) => backend.maxPoolBackprop(kdy!, kx!, attrs, x.shape),
+    {
+      empty: 0,
+      // Linear in dy: its adjoint reads g at each window's argmax. The argmax is piecewise constant in x,
+      // so x gets no gradient.
+      grad: (g, [, x]) => [valueAtArgmax(g, x!, attrs, out), null],
+    },
   );
+}
+
+/**
+ * For every window, g at the window's argmax in x (the first maximum, or the first NaN, as the kernel
+ * routes it), composed from required kernels: one strided view of the window per tap.
+ */
+function valueAtArgmax(g: Tensor, x: Tensor, attrs: Pool2DAttrs, out: Shape): Tensor {
+  return tidy(() => {
+    const y = maxPoolKernel(x, attrs, out, 'zero');
+    const real = windowTaps(ones(x.shape, x.backend), attrs, out);
+    const xs = windowTaps(x, attrs, out);
+    const gs = windowTaps(g, attrs, out);
+    const isNaN = (t: Tensor) => sub(1, equal(t, t));
+    let taken: Tensor = zeros(out, x.backend);
+    let result: Tensor = zeros(out, x.backend);
+    xs.forEach((xt, tap) => {
+      const hit = mul(real[tap]!, add(equal(xt, y), mul(isNaN(xt), isNaN(y))));
+      const first = mul(hit, sub(1, taken));
+      taken = add(taken, first);
+      result = add(result, where(first, gs[tap]!, 0));
+    });
+    return result;
+  });
+}
+
+/**
+ * The window's tap (a, b) for every output position, as a tensor of the output's shape: x at
+ * `(i·sh + a·dh - top, j·sw + b·dw - left)`, 0 outside the image. Row-major tap order.
+ */
+function windowTaps(x: Tensor, attrs: Pool2DAttrs, out: Shape): Tensor[] {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const [, ho, wo] = out as [number, number, number, number];
+  const { kernel, strides, dilations, pads } = attrs;
+  const bottom = Math.max(0, (kernel[0] - 1) * dilations[0] + ho * strides[0] - h - pads[0]);
+  const right = Math.max(0, (kernel[1] - 1) * dilations[1] + wo * strides[1] - w - pads[1]);
+  const padded = pad(x, [0, pads[0], pads[1], 0], [0, bottom, right, 0]);
+  const taps: Tensor[] = [];
+  for (let a = 0; a < kernel[0]; a++) {
+    for (let b = 0; b < kernel[1]; b++) {
+      const block = slice(padded, [0, a * dilations[0], b * dilations[1], 0], [n, ho * strides[0], wo * strides[1], c]);
+      const strided = reshape(block, [n, ho, strides[0], wo, strides[1], c]);
+      taps.push(reshape(slice(strided, [0, 0, 0, 0, 0, 0], [n, ho, 1, wo, 1, c]), out));
+    }
+  }
+  return taps;
 }
 
 /** Average pooling: the mean of each window, per channel. */
 export function avgPool2d(x: Tensor, options: AvgPool2DOptions): Tensor {
-  const attrs: AvgPool2DAttrs = {
-    ...poolAttrs('avgPool2d', x, options),
-    countIncludePad: options.countIncludePad ?? false,
-  };
-  return runKernel(
-    'avgPool2d',
-    [x],
-    attrs.out,
-    (backend, kx) => backend.avgPool(kx!, attrs),
-    (dy) => [avgPoolBackprop(dy, x, attrs)],
-  );
+  const { attrs: window, out } = poolAttrs('avgPool2d', x, options);
+  const attrs: AvgPool2DAttrs = { ...window, countIncludePad: options.countIncludePad ?? false };
+  return avgPoolKernel(x, attrs, out);
 }
 
-function avgPoolBackprop(dy: Tensor, x: Tensor, attrs: AvgPool2DAttrs): Tensor {
-  // Linear in dy: its own gradient is the forward average pool again.
+// Average pooling is linear, and its backprop is its adjoint: each records the other as its gradient, so
+// gradients of any order follow.
+
+function avgPoolKernel(x: Tensor, attrs: AvgPool2DAttrs, out: Shape): Tensor {
+  return runKernel('avgPool2d', [x], out, (backend, kx) => backend.avgPool(kx!, attrs, out), {
+    grad: (dy, [x]) => [avgPoolBackprop(dy, attrs, x!.shape)],
+  });
+}
+
+function avgPoolBackprop(dy: Tensor, attrs: AvgPool2DAttrs, inputShape: Shape): Tensor {
+  const out = dy.shape;
   return runKernel(
     'avgPool2dBackprop',
     [dy],
-    x.shape,
-    (backend, kdy) => backend.avgPoolBackprop(kdy!, x.shape, attrs),
-    (g) => [runKernel('avgPool2d', [g], attrs.out, (backend, kg) => backend.avgPool(kg!, attrs))],
+    inputShape,
+    (backend, kdy) => backend.avgPoolBackprop(kdy!, attrs, inputShape),
+    { empty: 0, grad: (g) => [avgPoolKernel(g, attrs, out)] },
   );
 }
 

@@ -1,10 +1,11 @@
 import type { ReduceOp } from '../backend.js';
-import { composite } from '../memory.js';
-import { assertTensor, normalizeAxis } from '../shape.js';
+import { tidy } from '../memory.js';
+import type { Shape } from '../backend.js';
+import { assertTensor, fmt, normalizeAxis, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { div, equal, exp, mul, sub } from './elementwise.js';
-import { broadcastTo, reshape } from './layout.js';
-import { runKernel } from './op.js';
+import { div, equal, exp, log, mul, sub } from './elementwise.js';
+import { concat, reshape, slice } from './layout.js';
+import { runKernel, runOptionalKernel } from './op.js';
 
 /** Resolves `axes` (undefined = all, negatives allowed) to sorted unique non-negative axes. */
 export function resolveAxes(op: string, rank: number, axes?: number | readonly number[]): number[] {
@@ -13,6 +14,14 @@ export function resolveAxes(op: string, rank: number, axes?: number | readonly n
   const resolved = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))];
   return resolved.sort((a, b) => a - b);
 }
+
+/** What a reduction of no elements gives: the op's identity (mean of nothing is NaN). */
+const emptyValue: Record<ReduceOp, number> = {
+  sum: 0,
+  mean: Number.NaN,
+  max: Number.NEGATIVE_INFINITY,
+  min: Number.POSITIVE_INFINITY,
+};
 
 function reduce(
   op: ReduceOp,
@@ -24,27 +33,20 @@ function reduce(
   const resolved = resolveAxes(op, x.rank, axes);
   const kept = x.shape.map((d, i) => (resolved.includes(i) ? 1 : d));
   const count = resolved.reduce((n, a) => n * x.shape[a]!, 1);
-  return composite(() => {
-    const y = runKernel(
-      op,
-      [x],
-      kept,
-      (backend, kx) => backend.reduce(op, kx!, resolved, kept),
-      (dy, y) => {
-        // dy arrives in y's shape (kept or squeezed); bring it back to the kept shape, then broadcast.
-        const dyKept = reshape(dy, kept);
-        if (op === 'sum') return [broadcastTo(dyKept, x.shape)];
-        if (op === 'mean') return [broadcastTo(div(dyKept, count), x.shape)];
+  const squeezed = kept.filter((_, i) => !resolved.includes(i));
+  return tidy(() => {
+    const y = runKernel(op, [x], kept, (backend, kx) => backend.reduce(op, kx!, resolved, kept), {
+      empty: emptyValue[op],
+      grad: (dy, [x], y) => {
+        // dy arrives in y's shape (kept); broadcast it back over the reduced axes.
+        if (op === 'sum') return [broadcastTo(dy, x!.shape)];
+        if (op === 'mean') return [broadcastTo(div(dy, count), x!.shape)];
         // max/min: the gradient is shared equally among the tied extremes.
-        const mask = equal(x, reshape(y, kept));
-        return [mul(mask, div(dyKept, sum(mask, resolved, true)))];
+        const mask = equal(x!, y);
+        return [mul(mask, div(dy, sum(mask, resolved, true)))];
       },
-    );
-    if (keepDims) return y;
-    return reshape(
-      y,
-      kept.filter((_, i) => !resolved.includes(i)),
-    );
+    });
+    return keepDims ? y : reshape(y, squeezed);
   });
 }
 
@@ -52,6 +54,7 @@ export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = fal
   reduce('sum', x, axes, keepDims);
 export const mean = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
   reduce('mean', x, axes, keepDims);
+/** Maximum over `axes`; NaN where the reduced elements hold a NaN. */
 export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
   reduce('max', x, axes, keepDims);
 export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
@@ -61,13 +64,17 @@ export const min = (x: Tensor, axes?: number | readonly number[], keepDims = fal
 export function softmax(x: Tensor, axis = -1): Tensor {
   assertTensor('softmax', 'x', x);
   const a = normalizeAxis('softmax', axis, x.rank);
-  return runKernel(
+  return runOptionalKernel(
     'softmax',
     [x],
     x.shape,
-    (backend, kx) => backend.softmax(kx!, a),
+    (backend, kx) => backend.softmax!(kx!, a, x.shape),
+    () => {
+      const e = exp(sub(x, max(x, a, true)));
+      return div(e, sum(e, a, true));
+    },
     // dx = y * (dy - Σ dy·y)
-    (dy, y) => [mul(y, sub(dy, sum(mul(dy, y), a, true)))],
+    { grad: (dy, _, y) => [mul(y, sub(dy, sum(mul(dy, y), a, true)))] },
   );
 }
 
@@ -75,12 +82,60 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   assertTensor('logSoftmax', 'x', x);
   const a = normalizeAxis('logSoftmax', axis, x.rank);
-  return runKernel(
+  return runOptionalKernel(
     'logSoftmax',
     [x],
     x.shape,
-    (backend, kx) => backend.logSoftmax(kx!, a),
+    (backend, kx) => backend.logSoftmax!(kx!, a, x.shape),
+    () => {
+      const shifted = sub(x, max(x, a, true));
+      return sub(shifted, log(sum(exp(shifted), a, true)));
+    },
     // dx = dy - softmax(x) * Σ dy
-    (dy, y) => [sub(dy, mul(exp(y), sum(dy, a, true)))],
+    { grad: (dy, _, y) => [sub(dy, mul(exp(y), sum(dy, a, true)))] },
   );
+}
+
+/**
+ * Repeats size-1 dims up to `shape` (numpy broadcasting; missing leading dims count as 1). A copy, no
+ * arithmetic: without a fused kernel each stretched axis is built by doubling concats. Its gradient sums
+ * back (`sumTo`).
+ */
+export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  assertTensor('broadcastTo', 'x', x);
+  const lead = shape.length - x.rank;
+  const fits = lead >= 0 && x.shape.every((d, i) => d === shape[lead + i] || d === 1);
+  if (!fits) throw new Error(`broadcastTo: shape ${fmt(x.shape)} cannot be broadcast to ${fmt(shape)}`);
+  if (shapesEqual(x.shape, shape)) return x;
+  const out = [...shape];
+  return runOptionalKernel(
+    'broadcastTo',
+    [x],
+    out,
+    (backend, kx) => backend.broadcastTo!(kx!, out),
+    () => {
+      let y = reshape(x, [...Array(lead).fill(1), ...x.shape]);
+      out.forEach((n, axis) => {
+        if (y.shape[axis] === n) return;
+        while (y.shape[axis]! * 2 <= n) y = concat([y, y], axis);
+        if (y.shape[axis] !== n) {
+          const rest = y.shape.map((d, i) => (i === axis ? n - d : -1));
+          y = concat([y, slice(y, y.shape.map(() => 0), rest)], axis);
+        }
+      });
+      return y;
+    },
+    { grad: (dy, [x]) => [sumTo(dy, x!.shape)] },
+  );
+}
+
+/** Sums a broadcast gradient back to the shape of the operand it flowed from (the adjoint of broadcastTo). */
+export function sumTo(grad: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(grad.shape, shape)) return grad;
+  const lead = grad.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < grad.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(axes.length ? sum(grad, axes, true) : grad, shape);
 }

@@ -6,9 +6,10 @@
  * only the output survives, and it is ours until core calls `dispose`.
  */
 
-import type { Backend, Shape } from '@cnn/core';
+import type { Backend, OptionalKernels, Shape } from '@cnn/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { activate, type Engine } from './engine.js';
+import { input } from './kernels/common.js';
 import { activation, activationGrad } from './kernels/activation.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
 import { binary, unary, where } from './kernels/elementwise.js';
@@ -18,7 +19,7 @@ import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
 
-export type TfjsBackend = Backend<tf.Tensor>;
+export type TfjsBackend = Backend<tf.Tensor> & OptionalKernels<tf.Tensor>;
 
 /** A backend on an already initialised tfjs engine (see `initEngine`). */
 export function createTfjsBackend(engine: Engine): TfjsBackend {
@@ -31,6 +32,8 @@ export function createTfjsBackend(engine: Engine): TfjsBackend {
   const explicitTranspose = engine === 'wasm';
   // Only tfjs-cpu's MaxPoolGrad routes to the first maximum as we need (see pool.ts).
   const nativeMaxPoolGrad = engine === 'cpu';
+  // tfjs-cpu accumulates sums in double; wasm and webgl in float32, where a sum can overflow.
+  const floatSums = engine !== 'cpu';
 
   /** Runs a kernel on our engine, freeing every intermediate; the output is a new float32 tensor of `out`. */
   const run = (kernel: () => tf.Tensor, out?: Shape): tf.Tensor => {
@@ -75,29 +78,33 @@ export function createTfjsBackend(engine: Engine): TfjsBackend {
     conv2dBackpropFilter: (x, dy, attrs, out) =>
       run(() => conv2dBackpropFilter(x, dy, attrs, out, explicitTranspose), out),
 
-    maxPool: (x, attrs) => run(() => maxPool(x, attrs), attrs.out),
-    maxPoolBackprop: (dy, x, attrs) => run(() => maxPoolBackprop(dy, x, attrs, nativeMaxPoolGrad), x.shape),
-    avgPool: (x, attrs) => run(() => avgPool(x, attrs), attrs.out),
-    avgPoolBackprop: (dy, inputShape, attrs) => run(() => avgPoolBackprop(dy, inputShape, attrs), inputShape),
+    maxPool: (x, attrs, out) => run(() => maxPool(x, { ...attrs, out }), out),
+    maxPoolBackprop: (dy, x, attrs, out) =>
+      run(() => maxPoolBackprop(dy, x, { ...attrs, out: dy.shape }, nativeMaxPoolGrad), out),
+    avgPool: (x, attrs, out) => run(() => avgPool(x, { ...attrs, out }, floatSums), out),
+    avgPoolBackprop: (dy, attrs, out) =>
+      run(() => avgPoolBackprop(dy, out, { ...attrs, out: dy.shape }), out),
 
     binary: (op, a, b, out) => run(() => binary(op, a, b), out),
-    unary: (op, x) => run(() => unary(op, x), x.shape),
-    activation: (x, act) => run(() => activation(x, act), x.shape),
-    activationGrad: (x, dy, act) => run(() => activationGrad(x, dy, act), x.shape),
-    where: (cond, a, b, out) => run(() => where(cond, a, b), out),
+    unary: (op, x, out) => run(() => unary(op, x), out),
+    activation: (x, act, out) => run(() => activation(x, act), out),
 
-    reduce: (op, x, axes, out) => run(() => reduce(op, x, axes, out), out),
-    softmax: (x, axis) => run(() => softmax(x, axis), x.shape),
-    logSoftmax: (x, axis) => run(() => logSoftmax(x, axis), x.shape),
-
-    batchNorm: (x, mean, variance, scale, offset, epsilon) =>
-      run(() => batchNorm(x, mean, variance, scale, offset, epsilon), x.shape),
-    lrn: (x, attrs) => run(() => lrn(x, attrs), x.shape),
-    lrnBackprop: (x, dy, attrs) => run(() => lrnBackprop(x, dy, attrs), x.shape),
+    reduce: (op, x, axes, out) => run(() => reduce(op, x, axes, out, floatSums), out),
 
     concat: (xs, axis, out) => run(() => concat(xs, axis), out),
-    slice: (x, begin, size) => run(() => slice(x, begin, size), size),
+    slice: (x, begin, out) => run(() => slice(x, begin, out), out),
     transpose: (x, perm, out) => run(() => transpose(x, perm), out),
     pad: (x, before, after, value, out) => run(() => pad(x, before, after, value, out), out),
+
+    // ---- optional kernels (fused forms core would otherwise compose) ----
+    activationGrad: (x, dy, act, out) => run(() => activationGrad(x, dy, act), out),
+    where: (cond, a, b, out) => run(() => where(cond, a, b), out),
+    broadcastTo: (x, out) => run(() => tf.broadcastTo(input(x), [...out]), out),
+    softmax: (x, axis, out) => run(() => softmax(x, axis), out),
+    logSoftmax: (x, axis, out) => run(() => logSoftmax(x, axis), out),
+    batchNorm: (x, mean, variance, scale, offset, epsilon, out) =>
+      run(() => batchNorm(x, mean, variance, scale, offset, epsilon), out),
+    lrn: (x, attrs, out) => run(() => lrn(x, attrs), out),
+    lrnBackprop: (x, dy, attrs, out) => run(() => lrnBackprop(x, dy, attrs), out),
   };
 }

@@ -7,7 +7,8 @@
  */
 
 import { createTfjsBackend, type TfjsBackend } from './backend.js';
-import { type Engine, initEngine } from './engine.js';
+import { registerBackend } from '@cnn/core';
+import { type Engine, engines, initEngine } from './engine.js';
 
 export type { TfjsBackend } from './backend.js';
 export type { Engine } from './engine.js';
@@ -27,3 +28,13 @@ export const tfjsWebgl = (): Promise<TfjsBackend> => tfjs('webgl');
 
 export const createBackend = tfjsCpu;
 export default tfjsCpu;
+
+// Importing this package makes `await useBackend('tfjs-wasm')` (and the other engines) work.
+const descriptions: Record<Engine, string> = {
+  cpu: "TensorFlow.js's plain-JavaScript engine",
+  wasm: "TensorFlow.js's WebAssembly engine (XNNPACK, SIMD)",
+  webgl: "TensorFlow.js's WebGL engine (browsers)",
+};
+for (const engine of engines) {
+  registerBackend({ name: `tfjs-${engine}`, create: () => tfjs(engine), description: descriptions[engine] });
+}

@@ -21,7 +21,7 @@ describe('engine initialisation errors', () => {
     const backend = await tfjsCpu();
     expect(backend.name).toBe('tfjs-cpu');
     const x = backend.upload(new Float32Array([1, -2]), [2]);
-    const y = backend.unary('abs', { shape: [2], data: x });
+    const y = backend.unary('abs', { shape: [2], data: x }, [2]);
     expect(Array.from(backend.readSync!(y))).toEqual([1, 2]);
     backend.dispose(x);
     backend.dispose(y);

@@ -38,6 +38,9 @@ async function trainAndSave(backend: cnn.Backend, dir: string): Promise<Float32A
   return model.predict(probe()).data();
 }
 
+/** conv 3·3·2·4 + 4, batch norm 4·4, dense (4·4·6)·3 + 3. */
+const PARAMETERS = 76 + 16 + 291;
+
 const probe = () => cnn.randomNormal([4, 8, 8, 2], 0, 1, { seed: 6 });
 
 async function predictLoaded(backend: cnn.Backend, dir: string): Promise<cnn.Tensor> {
@@ -62,6 +65,8 @@ describe.each(['cpu', 'wasm'] as const)('model files across backends: cpu and tf
         { data: await loaded.data(), shape: loaded.shape },
         { name: 'logits', dtype: 'float32', data: Array.from(expected), shape: [4, 3] },
         tolerances.cpu,
+        // every input pixel and weight can reach a logit: their count bounds the terms (tolerance.ts)
+        8 * 8 * 2 + PARAMETERS,
       );
       expect(result.ok, result.message).toBe(true);
     },

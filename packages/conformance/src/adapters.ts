@@ -1,6 +1,6 @@
 import type { Tensor } from '@cnn/core';
 import * as cnn from '@cnn/core';
-import type { Fixture } from './fixture.js';
+import type { Fixture, FixtureTensor } from './fixture.js';
 import type { Kind } from './layout.js';
 
 /**
@@ -17,6 +17,11 @@ export interface OpAdapter {
   /** Inputs read on the host (int64 shapes, pads, axes) rather than uploaded as tensors. */
   hostInputs?: readonly string[];
   run(inputs: OpInputs, attrs: Attrs, fx: Fixture): Tensor[];
+  /**
+   * How many terms are summed into one element of `output` (a forward output or a gradient), for the
+   * tolerance (tolerance.ts). Omitted: the fixture's input element count, an upper bound.
+   */
+  terms?(fx: Fixture, output: FixtureTensor): number;
 }
 
 /** Inputs by name and by position (ONNX order, optional ones omitted). */
@@ -72,6 +77,7 @@ function first(inputs: OpInputs): Tensor {
 }
 
 const unary = (fn: (x: Tensor, attrs: Attrs) => Tensor): OpAdapter => ({
+  terms: () => 1,
   run: (inputs, attrs) => [fn(first(inputs), attrs)],
 });
 
@@ -88,9 +94,49 @@ function softmaxLike(fn: (x: Tensor, axis: number) => Tensor): OpAdapter {
   };
 }
 
+const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const sizeOfInput = (fx: Fixture, i: number) => product(fx.inputs[i]?.shape ?? []);
+const forwardSize = (fx: Fixture) => product(fx.outputs.find((t) => !t.grad_of)?.shape ?? []);
+
+/** Elementwise ops: one term forward; a gradient sums over the positions its operand was broadcast to. */
+const elementwiseTerms = (fx: Fixture, out: FixtureTensor): number =>
+  out.grad_of ? Math.max(1, forwardSize(fx) / product(out.shape)) : 1;
+
+/**
+ * Convolution: a forward element sums kh·kw·(C/groups) products; dX sums the filter taps of every output
+ * channel of its group that saw it; dW and dB sum over the batch and every output position.
+ */
+function convTerms(fx: Fixture, out: FixtureTensor): number {
+  const w = fx.inputs[1]!.shape; // OIHW: [O, C/g, kh, kw] (ConvTranspose: [C, O/g, kh, kw])
+  const taps = (w[2] ?? 1) * (w[3] ?? 1);
+  const group = (fx.attrs.group as number | undefined) ?? 1;
+  const y = fx.outputs.find((t) => !t.grad_of)!.shape;
+  const x = fx.inputs[0]!.shape;
+  const transposed = fx.op === 'ConvTranspose';
+  if (!out.grad_of) return taps * (transposed ? w[0]! / group : w[1]!) + 1;
+  if (out.grad_of === fx.inputs[0]!.name) return taps * (transposed ? w[1]! : w[0]! / group);
+  // weight and bias gradients: over the batch and the positions of the conv's output (ConvTranspose: its input)
+  return transposed ? product(x) / x[1]! : product(y) / y[1]!;
+}
+
+/** Pooling: a window's taps forward; a gradient element gathers from every window that covers it. */
+function poolTerms(fx: Fixture): number {
+  const k = (fx.attrs.kernel_shape as number[] | undefined) ?? [1, 1];
+  return product(k);
+}
+
+/** Softmax-like ops sum over their axis (and so do their gradients). */
+function axisTerms(fx: Fixture): number {
+  const x = fx.inputs[0]!.shape;
+  const axis = (fx.attrs.axis as number | undefined) ?? ((fx.opset ?? 13) >= 13 ? -1 : 1);
+  const a = axis < 0 ? axis + x.length : axis;
+  return (fx.opset ?? 13) >= 13 ? x[a]! : product(x.slice(a));
+}
+
 export const adapters: Record<string, OpAdapter> = {
   Conv: {
     skip: spatialOnly2d('X', 'x'),
+    terms: convTerms,
     inputKinds: { X: 'image', x: 'image', W: 'convWeight' },
     run: ({ list }, attrs) => {
       const [x, w, b] = list as [Tensor, Tensor, Tensor?];
@@ -105,6 +151,7 @@ export const adapters: Record<string, OpAdapter> = {
   },
   ConvTranspose: {
     skip: spatialOnly2d('X', 'x'),
+    terms: convTerms,
     inputKinds: { X: 'image', x: 'image', W: 'convWeight' },
     run: ({ list }, attrs) => {
       const [x, w, b] = list as [Tensor, Tensor, Tensor?];
@@ -124,6 +171,7 @@ export const adapters: Record<string, OpAdapter> = {
   },
   MaxPool: {
     skip: spatialOnly2d(),
+    terms: poolTerms,
     inputKinds: { X: 'image', x: 'image' },
     run: ({ list }, attrs) => [
       cnn.maxPool2d(list[0]!, {
@@ -137,6 +185,7 @@ export const adapters: Record<string, OpAdapter> = {
   },
   AveragePool: {
     skip: spatialOnly2d(),
+    terms: poolTerms,
     inputKinds: { X: 'image', x: 'image' },
     run: ({ list }, attrs) => [
       cnn.avgPool2d(list[0]!, {
@@ -155,15 +204,27 @@ export const adapters: Record<string, OpAdapter> = {
   },
   GlobalAveragePool: {
     skip: spatialOnly2d(),
+    terms: (fx) => product(fx.inputs[0]!.shape.slice(2)),
     inputKinds: { X: 'image', x: 'image' },
     run: ({ list }) => [cnn.globalAvgPool(list[0]!)],
   },
   GlobalMaxPool: {
     skip: spatialOnly2d(),
+    terms: (fx) => product(fx.inputs[0]!.shape.slice(2)),
     inputKinds: { X: 'image', x: 'image' },
     run: ({ list }) => [cnn.globalMaxPool(list[0]!)],
   },
   Gemm: {
+    // Y sums over the inner dim (plus C); dA over B's other dim; dB and dC over the batch.
+    terms: (fx, out) => {
+      const a = fx.inputs[0]!.shape;
+      const transA = (fx.attrs.transA as number | undefined) === 1;
+      const inner = transA ? a[0]! : a[1]!;
+      const batch = transA ? a[1]! : a[0]!;
+      if (!out.grad_of) return inner + 1;
+      if (out.grad_of === fx.inputs[0]!.name) return forwardSize(fx) / batch;
+      return batch;
+    },
     run: ({ list }, attrs) => {
       const [a, b, c] = list as [Tensor, Tensor, Tensor?];
       return [
@@ -176,7 +237,11 @@ export const adapters: Record<string, OpAdapter> = {
       ];
     },
   },
-  MatMul: { run: ({ list }) => [cnn.matMul(list[0]!, list[1]!)] },
+  MatMul: {
+    // Every element (forward or gradient) is a dot product along one dim of the operands; the largest bounds it.
+    terms: (fx) => Math.max(...fx.inputs.flatMap((t) => t.shape)),
+    run: ({ list }) => [cnn.matMul(list[0]!, list[1]!)],
+  },
   Relu: unary((x) => cnn.relu(x)),
   LeakyRelu: unary((x, a) => cnn.leakyRelu(x, a.float('alpha', 0.01))),
   PRelu: {
@@ -212,15 +277,18 @@ export const adapters: Record<string, OpAdapter> = {
       fx.inputs.some((t) => t.name === 'training_mode') ? 'training-mode Dropout is random' : undefined,
     run: ({ list }) => [list[0]!],
   },
-  Softmax: softmaxLike(cnn.softmax),
-  LogSoftmax: softmaxLike(cnn.logSoftmax),
-  Concat: { run: ({ list }, attrs) => [cnn.concat(list, attrs.int('axis', 0))] },
-  Add: { run: ({ list }) => [cnn.add(list[0]!, list[1]!)] },
-  Sub: { run: ({ list }) => [cnn.sub(list[0]!, list[1]!)] },
-  Mul: { run: ({ list }) => [cnn.mul(list[0]!, list[1]!)] },
-  Div: { run: ({ list }) => [cnn.div(list[0]!, list[1]!)] },
+  Softmax: { ...softmaxLike(cnn.softmax), terms: axisTerms },
+  LogSoftmax: { ...softmaxLike(cnn.logSoftmax), terms: axisTerms },
+  Concat: { terms: () => 1, run: ({ list }, attrs) => [cnn.concat(list, attrs.int('axis', 0))] },
+  Add: { terms: elementwiseTerms, run: ({ list }) => [cnn.add(list[0]!, list[1]!)] },
+  Sub: { terms: elementwiseTerms, run: ({ list }) => [cnn.sub(list[0]!, list[1]!)] },
+  Mul: { terms: elementwiseTerms, run: ({ list }) => [cnn.mul(list[0]!, list[1]!)] },
+  Div: { terms: elementwiseTerms, run: ({ list }) => [cnn.div(list[0]!, list[1]!)] },
   Sum: { run: ({ list }) => [list.slice(1).reduce((acc, t) => cnn.add(acc, t), list[0]!)] },
   BatchNormalization: {
+    // Inference forward: a few elementwise steps; statistics and gradients sum over all but the channels.
+    terms: (fx, out) =>
+      !out.grad_of && fx.attrs.training_mode !== 1 ? 1 : sizeOfInput(fx, 0) / fx.inputs[0]!.shape[1]!,
     inputKinds: { X: 'image', x: 'image' },
     run: ({ list }, attrs) => {
       const [x, scale, bias, mean, variance] = list as [Tensor, Tensor, Tensor, Tensor, Tensor];
@@ -254,6 +322,7 @@ export const adapters: Record<string, OpAdapter> = {
   },
   LRN: {
     skip: spatialOnly2d(),
+    terms: (fx) => 2 * ((fx.attrs.size as number | undefined) ?? 1),
     inputKinds: { X: 'image', x: 'image' },
     run: ({ list }, attrs) => [
       cnn.lrn(list[0]!, {
@@ -264,7 +333,7 @@ export const adapters: Record<string, OpAdapter> = {
       }),
     ],
   },
-  Flatten: { run: ({ list }, attrs) => [cnn.flatten(list[0]!, attrs.int('axis', 1))] },
+  Flatten: { terms: () => 1, run: ({ list }, attrs) => [cnn.flatten(list[0]!, attrs.int('axis', 1))] },
   Reshape: {
     hostInputs: ['shape'],
     run: ({ list, host }, attrs) => {
@@ -275,7 +344,7 @@ export const adapters: Record<string, OpAdapter> = {
       return [cnn.reshape(x, shape)];
     },
   },
-  Transpose: { run: ({ list }, attrs) => [cnn.transpose(list[0]!, attrs.ints('perm'))] },
+  Transpose: { terms: () => 1, run: ({ list }, attrs) => [cnn.transpose(list[0]!, attrs.ints('perm'))] },
   Pad: {
     hostInputs: ['pads', 'axes', 'constant_value', 'value'],
     skip: (fx) => {

@@ -14,6 +14,11 @@ export interface OpCase {
   differentiate?: number[];
 }
 
+/** The terms summed into one element (tolerance.ts): here always the input element count, an upper bound. */
+export function termsOf(opCase: OpCase): number {
+  return opCase.inputs.reduce((n, spec) => n + spec.shape.reduce((a, b) => a * b, 1), 0);
+}
+
 export interface InputSpec {
   shape: number[];
   /**
@@ -205,6 +210,16 @@ export function opCases(seed = 1): OpCase[] {
   add('pad', [{ shape: [m, k] }], (x) => cnn.pad(x!, [1, 0], [2, 1], 0.5));
   add('reshape + flatten', [{ shape: image }], (x) => cnn.flatten(cnn.reshape(x!, [n, h * w, c])));
   add('broadcastTo', [{ shape: [k, 1] }], (x) => cnn.broadcastTo(x!, [m, k, p]));
+
+  // compositions whose second derivatives were wrong (mixed terms through several ops)
+  add('x³·w', [{ shape: [5] }, { shape: [5] }], (x, wt) => cnn.mul(cnn.pow(x!, 3), wt!));
+  add('tanh(conv2d)²', [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 2] }], (x, f) =>
+    cnn.square(cnn.tanh(cnn.conv2d(x!, f!, { padding: 1 }))),
+  );
+  add('(x·w)² matMul', [{ shape: [m, k] }, { shape: [k, p] }], (a, b) => cnn.square(cnn.matMul(a!, b!)));
+  add('maxPool(conv2d)²', [{ shape: [1, 6, 6, 2] }, { shape: [3, 3, 2, 2] }], (x, f) =>
+    cnn.square(cnn.maxPool2d(cnn.conv2d(x!, f!, { padding: 1 }), { kernel: 2 })),
+  );
 
   // losses
   add(

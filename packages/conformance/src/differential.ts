@@ -1,18 +1,17 @@
 import type { Backend } from '@cnn/core';
 import * as cnn from '@cnn/core';
-import { drawInput, type OpCase, opCases } from './cases.js';
-import type { Tolerance } from './tolerance.js';
+import { drawInput, type OpCase, opCases, termsOf } from './cases.js';
+import { elementBound, scaleOf, type Tolerance } from './tolerance.js';
 
-export type DifferentialCase = OpCase;
-
-/** The differential cases (same as the gradient checks: every op, forward and backward) for a seed. */
+/** The differential cases (the gradient checks' ops, forward and backward, on other shapes) for a seed. */
 export function differentialCases(seed = 11): OpCase[] {
   return opCases(seed);
 }
 
 /**
- * Runs one case on two backends with the same random inputs and compares the outputs and the gradients
- * of Σ y·r element-wise. Returns null when they agree, else a message naming the tensor and element.
+ * Runs one case on a backend and on the reference backend (float64 accumulation) with the same random
+ * inputs and compares the outputs and the gradients of Σ y·r element-wise, with tolerance.ts's bound.
+ * Returns null when they agree, else a message naming the tensor and element.
  */
 export async function compareBackends(
   opCase: OpCase,
@@ -50,15 +49,18 @@ export async function compareBackends(
     return data;
   };
   const [ours, theirs] = [await run(subject), await run(reference)];
+  const terms = termsOf(opCase);
   for (let t = 0; t < ours.length; t++) {
     const a = ours[t]!;
     const b = theirs[t]!;
     const what = t === 0 ? 'output' : `gradient ${t - 1}`;
     if (a.length !== b.length)
       return `${opCase.name}: ${what} has ${a.length} elements, reference ${b.length}`;
+    const scale = scaleOf(b);
     for (let i = 0; i < a.length; i++) {
-      if (!(Math.abs(a[i]! - b[i]!) <= tol.atol + tol.rtol * Math.abs(b[i]!))) {
-        return `${opCase.name}: ${what}[${i}] is ${a[i]} on ${subject.name} but ${b[i]} on ${reference.name}`;
+      const bound = elementBound(tol, b[i]!, scale, terms);
+      if (!(Math.abs(a[i]! - b[i]!) <= bound)) {
+        return `${opCase.name}: ${what}[${i}] is ${a[i]} on ${subject.name} but ${b[i]} on ${reference.name} (bound ${bound.toExponential(3)})`;
       }
     }
   }

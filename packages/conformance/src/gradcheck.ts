@@ -93,3 +93,91 @@ export async function checkGradient(
 export function gradientChecks(seed = 1): OpCase[] {
   return opCases(seed);
 }
+
+/**
+ * Finite-difference check of the second derivative: with g(x) = ∇ Σ f(x)·r and a fixed random w, the
+ * gradient of g(x)·w taken by nesting `valueAndGrads` (the Hessian times w) is compared against the
+ * central difference of g(x)·w on up to `samples` elements of each differentiated input.
+ */
+export async function checkSecondOrder(
+  opCase: OpCase,
+  backend: Backend,
+  seed = 7,
+  samples = 6,
+): Promise<GradientCheck> {
+  const rng = new cnn.Random(seed);
+  const values = opCase.inputs.map((spec) => drawInput(spec, rng));
+  const differentiate = opCase.differentiate ?? opCase.inputs.map((_, i) => i);
+  const { epsilon, atol, rtol } = finiteDifference;
+  const outputWeights = new cnn.Random(seed + 1);
+  let r: Float32Array | null = null;
+  const gradientWeights = differentiate.map((idx) => {
+    const rr = new cnn.Random(seed + 2 + idx);
+    return Float32Array.from({ length: values[idx]!.length }, () => rr.normal());
+  });
+
+  /** g(xs)·w, differentiable with respect to the differentiated inputs. */
+  const gradDot = (xs: Tensor[]): Tensor => {
+    const { value, grads } = cnn.valueAndGrads(
+      (...ds) => {
+        const all = [...xs];
+        differentiate.forEach((idx, k) => (all[idx] = ds[k]!));
+        const y = opCase.fn(...all);
+        r ??= Float32Array.from({ length: y.size }, () => outputWeights.normal());
+        return cnn.sum(cnn.mul(y, cnn.tensor(r, y.shape, backend)));
+      },
+      differentiate.map((i) => xs[i]!),
+    );
+    value.dispose();
+    return grads
+      .map((g, k) => cnn.sum(cnn.mul(g, cnn.tensor(gradientWeights[k]!, g.shape, backend))))
+      .reduce((a, b) => cnn.add(a, b));
+  };
+  const upload = (vals: Float32Array[]) => vals.map((v, i) => cnn.tensor(v, opCase.inputs[i]!.shape, backend));
+  const evaluate = async (vals: Float32Array[]): Promise<number> => {
+    const t = cnn.tidy(() => gradDot(upload(vals)));
+    const out = (await t.data())[0]!;
+    t.dispose();
+    return out;
+  };
+
+  const analytic = cnn.tidy(() => {
+    const xs = upload(values);
+    return cnn.valueAndGrads(
+      (...ds) => {
+        const all = [...xs];
+        differentiate.forEach((idx, k) => (all[idx] = ds[k]!));
+        return gradDot(all);
+      },
+      differentiate.map((i) => xs[i]!),
+    ).grads;
+  });
+  const analyticValues = await Promise.all(analytic.map((g) => g.data()));
+  analytic.forEach((g) => g.dispose());
+
+  let checked = 0;
+  for (let k = 0; k < differentiate.length; k++) {
+    const idx = differentiate[k]!;
+    const size = values[idx]!.length;
+    const picks =
+      size <= samples ? [...Array(size).keys()] : rng.shuffle([...Array(size).keys()]).slice(0, samples);
+    for (const i of picks) {
+      const plus = values.map((v) => v.slice());
+      const minus = values.map((v) => v.slice());
+      plus[idx]![i]! += epsilon;
+      minus[idx]![i]! -= epsilon;
+      const numeric = ((await evaluate(plus)) - (await evaluate(minus))) / (2 * epsilon);
+      const got = analyticValues[k]![i]!;
+      checked++;
+      if (!(Math.abs(got - numeric) <= atol + rtol * Math.abs(numeric))) {
+        return {
+          name: opCase.name,
+          ok: false,
+          checked,
+          message: `${opCase.name}: second derivative d(∇·w)/d(input ${idx})[${i}] is ${got} but the finite difference gives ${numeric}`,
+        };
+      }
+    }
+  }
+  return { name: opCase.name, ok: true, checked, message: `${opCase.name}: ${checked} elements agree` };
+}

@@ -3,7 +3,7 @@ import * as cnn from '@cnn/core';
 import type { Fixture } from './fixture.js';
 import { type Architecture, assignParams, importArchitecture } from './importer.js';
 import type { Kind } from './layout.js';
-import { type Comparison, compare, type Pending, upload } from './run.js';
+import { type Comparison, compare, inputElements, type Pending, upload } from './run.js';
 import type { Tolerance } from './tolerance.js';
 
 /**
@@ -37,7 +37,11 @@ export function runNetwork(fx: Fixture, backend: Backend): Pending[] {
       differentiated,
       dy,
     );
-    const pending: Pending[] = [{ tensor: value, kind: yKind, ref: fx.outputs.find((t) => !t.grad_of)! }];
+    // Every input and weight can reach every output of these nets: their count bounds the terms.
+    const terms = inputElements(fx);
+    const pending: Pending[] = [
+      { tensor: value, kind: yKind, ref: fx.outputs.find((t) => !t.grad_of)!, terms },
+    ];
     gradRefs.forEach((ref, i) => {
       const binding = bindings.get(ref.grad_of!);
       pending.push(
@@ -46,9 +50,10 @@ export function runNetwork(fx: Fixture, backend: Backend): Pending[] {
               tensor: grads[i]!,
               kind: 'plain',
               ref,
+              terms,
               convert: (d) => ({ data: binding.toReference(d), shape: ref.shape }),
             }
-          : { tensor: grads[i]!, kind: 'image', ref },
+          : { tensor: grads[i]!, kind: 'image', ref, terms },
       );
     });
     return pending;
@@ -99,13 +104,16 @@ export async function runTrainStep(fx: Fixture, backend: Backend, tol: Tolerance
         { data: Float32Array.from(history.map((h) => h.loss)), shape: [steps] },
         lossRef,
         tol,
+        inputElements(fx),
       ),
     );
     for (const [name, binding] of bindings) {
       const ref = fx.outputs.find((t) => t.name === `final.${name}`);
       if (!ref) continue;
       const ours = binding.toReference(await binding.variable.read().data());
-      comparisons.push(compare(fx.name, ref.name, { data: ours, shape: ref.shape }, ref, tol));
+      comparisons.push(
+        compare(fx.name, ref.name, { data: ours, shape: ref.shape }, ref, tol, inputElements(fx)),
+      );
     }
     return comparisons;
   } finally {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Backend } from '@cnn/core';
+import * as cnn from '@cnn/core';
 
 /**
  * A path is taken relative to the working directory; a package name is looked up from the working
@@ -17,38 +18,45 @@ function locate(target: string): string {
   }
 }
 
-/** Short names for the backends of this repository: the module, and the factory it exports. */
-const knownBackends: Record<string, { module: string; factory: string }> = {
-  cpu: { module: '@cnn/backend-cpu', factory: 'createBackend' },
-  'tfjs-cpu': { module: '@cnn/backend-tfjs', factory: 'tfjsCpu' },
-  'tfjs-wasm': { module: '@cnn/backend-tfjs', factory: 'tfjsWasm' },
-  gpujs: { module: '@cnn/backend-gpujs', factory: 'createBackend' },
-};
+/** The @cnn backend packages; each one installed registers its backends in core's registry on import. */
+const backendPackages = ['@cnn/backend-cpu', '@cnn/backend-tfjs', '@cnn/backend-gpujs', '@cnn/backend-reference'];
+
+/** Imports every installed @cnn backend package, so the registry knows their names. */
+export async function loadInstalledBackends(): Promise<void> {
+  for (const name of backendPackages) {
+    try {
+      await import(locate(name));
+    } catch {
+      // not installed here: its names are simply not offered
+    }
+  }
+}
 
 /**
- * Turns `--backend` into a backend factory: a short name (`cpu`), a package name or a path to a module.
- * The module must export `createBackend()` (or a default export) returning a Backend.
+ * Turns `--backend` into a backend factory: a registered name (`cpu`, `tfjs-wasm`; see `listBackends`),
+ * or a package name or path to a module that registers backends or exports `createBackend()` (or a
+ * default factory) returning a Backend.
  */
 export async function resolveBackend(
   spec: string,
 ): Promise<{ name: string; create: () => Backend | Promise<Backend> }> {
-  const known = knownBackends[spec];
-  const target = known?.module ?? spec;
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(locate(target));
-  } catch (error) {
+  await loadInstalledBackends();
+  if (cnn.registeredBackends().includes(spec)) return { name: spec, create: () => cnn.initBackend(spec) };
+  const looksLikeModule = spec.startsWith('.') || spec.startsWith('/') || spec.includes('/');
+  if (!looksLikeModule) {
     throw new Error(
-      `cannot load backend '${spec}' (module '${target}'): ${(error as Error).message}. Known names: ${Object.keys(knownBackends).join(', ')}; or pass a module path.`,
+      `no backend named '${spec}' (registered here: ${cnn.registeredBackends().join(', ') || 'none'}); or pass a module path`,
     );
   }
-  const create = (known ? mod[known.factory] : (mod.createBackend ?? mod.default)) as
-    | (() => Backend)
-    | undefined;
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(locate(spec));
+  } catch (error) {
+    throw new Error(`cannot load backend module '${spec}': ${(error as Error).message}`);
+  }
+  const create = (mod.createBackend ?? mod.default) as (() => Backend | Promise<Backend>) | undefined;
   if (typeof create !== 'function') {
-    throw new Error(
-      `backend module '${target}' must export ${known ? `${known.factory}()` : 'createBackend() or a default factory'}`,
-    );
+    throw new Error(`backend module '${spec}' must export createBackend() or a default factory`);
   }
   return { name: spec, create };
 }

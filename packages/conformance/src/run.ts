@@ -4,7 +4,13 @@ import { Attrs, adapters, type OpInputs } from './adapters.js';
 import type { Fixture, FixtureTensor } from './fixture.js';
 import { type Kind, toOurs, toReference } from './layout.js';
 import { runNetwork, runTrainStep } from './network.js';
-import { referenceResolution, type Tolerance } from './tolerance.js';
+import {
+  elementBound,
+  fixtureResolution,
+  referenceResolution,
+  scaleOf,
+  type Tolerance,
+} from './tolerance.js';
 
 export type Status = 'pass' | 'fail' | 'skip';
 
@@ -28,13 +34,18 @@ export interface Comparison {
   worstRatio: number;
 }
 
-/** Compares ours against the reference element-wise; the message names the worst element. */
+/**
+ * Compares ours against the reference element-wise with the bound of tolerance.ts: `terms` is the
+ * number of terms summed into one element. The message names the worst element.
+ */
 export function compare(
   fixture: string,
   name: string,
   ours: { data: Float32Array; shape: readonly number[] },
   ref: FixtureTensor,
   tol: Tolerance,
+  terms: number,
+  resolution = referenceResolution(ref.data),
 ): Comparison {
   const shapeOk = ours.shape.length === ref.shape.length && ours.shape.every((d, i) => d === ref.shape[i]);
   if (!shapeOk) {
@@ -45,13 +56,13 @@ export function compare(
       message: `${fixture}: ${name} has shape [${ours.shape}] but the reference has [${ref.shape}]`,
     };
   }
+  const scale = scaleOf(ref.data);
   let worst = 0;
   let worstIndex = -1;
-  const atol = tol.atol + referenceResolution(ref.data);
   for (let i = 0; i < ref.data.length; i++) {
     const r = Math.fround(ref.data[i]!);
     const o = ours.data[i]!;
-    const ratio = Math.abs(o - r) / (atol + tol.rtol * Math.abs(r));
+    const ratio = Math.abs(o - r) / elementBound(tol, r, scale, terms, resolution);
     if (!(ratio <= worst)) {
       worst = Number.isNaN(ratio) ? Number.POSITIVE_INFINITY : ratio;
       worstIndex = i;
@@ -59,9 +70,10 @@ export function compare(
   }
   const ok = worst <= 1;
   const at = worstIndex >= 0 ? unravel(worstIndex, ref.shape) : [];
+  const r = Math.fround(ref.data[worstIndex] ?? 0);
   const message = ok
     ? `${fixture}: ${name} ok (worst ${(worst * 100).toFixed(1)}% of tolerance)`
-    : `${fixture}: ${name}[${at}] is ${ours.data[worstIndex]} but the reference is ${Math.fround(ref.data[worstIndex]!)} (|diff| ${Math.abs(ours.data[worstIndex]! - Math.fround(ref.data[worstIndex]!)).toExponential(3)} > ${atol} + ${tol.rtol}·|ref|)`;
+    : `${fixture}: ${name}[${at}] is ${ours.data[worstIndex]} but the reference is ${r} (|diff| ${Math.abs(ours.data[worstIndex]! - r).toExponential(3)} > bound ${elementBound(tol, r, scale, terms, resolution).toExponential(3)}: ${terms} terms, scale ${scale.toExponential(3)})`;
   return { name, ok, message, worstRatio: worst };
 }
 
@@ -98,7 +110,11 @@ export async function runFixture(fx: Fixture, backend: Backend, tol: Tolerance):
       comparisons = [];
       for (const p of pending) {
         const data = p.convert ? p.convert(await p.tensor.data()) : await download(p.tensor, p.kind);
-        comparisons.push(compare(fx.name, p.ref.name, data, p.ref, tol));
+        const resolution = fixtureResolution(
+          p.ref.data,
+          fx.inputs.map((t) => t.data),
+        );
+        comparisons.push(compare(fx.name, p.ref.name, data, p.ref, tol, p.terms, resolution));
       }
     } finally {
       tensors.forEach((t) => t.dispose());
@@ -125,8 +141,19 @@ export interface Pending {
   tensor: Tensor;
   kind: Kind;
   ref: FixtureTensor;
+  /** The number of terms summed into one element (tolerance.ts). */
+  terms: number;
   /** A custom conversion to the reference layout (imported network weights). */
   convert?: (data: Float32Array) => { data: Float32Array; shape: number[] };
+}
+
+/** The number of elements a fixture's inputs hold: no output element can sum more terms than that. */
+export function inputElements(fx: Fixture): number {
+  return fx.inputs.reduce((n, t) => n + t.data.length, 0);
+}
+
+function termsOf(fx: Fixture, ref: FixtureTensor): number {
+  return adapters[fx.op]?.terms?.(fx, ref) ?? inputElements(fx);
 }
 
 function runSingleOp(fx: Fixture, backend: Backend): Pending[] {
@@ -160,7 +187,7 @@ function runSingleOp(fx: Fixture, backend: Backend): Pending[] {
     // A training-mode BatchNormalization's running statistics are vectors; only Y is an image.
     const kind =
       i === 0 && (firstKind === 'image' || outputKind === 'image') && t.rank >= 3 ? 'image' : outputKind;
-    pairs.push({ tensor: t, kind, ref });
+    pairs.push({ tensor: t, kind, ref, terms: termsOf(fx, ref) });
   }
   if (gradOutputs.length === 0) return pairs;
 
@@ -181,7 +208,7 @@ function runSingleOp(fx: Fixture, backend: Backend): Pending[] {
   );
   for (let k = 0; k < gradOutputs.length; k++) {
     const ref = gradOutputs[k]!;
-    pairs.push({ tensor: grads[k]!, kind: kindOf(ref.grad_of!), ref });
+    pairs.push({ tensor: grads[k]!, kind: kindOf(ref.grad_of!), ref, terms: termsOf(fx, ref) });
   }
   return pairs;
 }

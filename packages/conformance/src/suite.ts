@@ -1,7 +1,10 @@
 import type { Backend } from '@cnn/core';
 import * as cnn from '@cnn/core';
-import { loadFixtures } from './fixture.js';
-import { checkGradient, gradientChecks } from './gradcheck.js';
+import type { OpCase } from './cases.js';
+import { compareBackends, differentialCases } from './differential.js';
+import { edgeChecks } from './edges.js';
+import { type Fixture, loadFixtures } from './fixture.js';
+import { checkGradient, checkSecondOrder, gradientChecks } from './gradcheck.js';
 import { type CaseResult, runFixture } from './run.js';
 import type { Tolerance } from './tolerance.js';
 import { trainingChecks } from './training.js';
@@ -10,13 +13,27 @@ export interface SuiteOptions {
   tolerance: Tolerance;
   /** A folder of fixture JSON files (default: the bundled ONNX and PyTorch fixtures). */
   fixturesDir?: string;
-  /** Only fixtures whose op or name contains this. */
+  /** Fixtures already loaded (for runtimes without `node:fs`, e.g. a browser); overrides `fixturesDir`. */
+  fixtures?: readonly Fixture[];
+  /** Only cases whose op, kernel or name contains this, case-insensitively (`maxPool` matches MaxPool). */
   filter?: string;
-  /** Also run the finite-difference gradient checks (default true). */
+  /** The finite-difference checks of first and second derivatives (default true). */
   gradientChecks?: boolean;
-  /** Also run the training checks: optimizers vs PyTorch's rules, BatchNorm statistics, fit, init (default true). */
+  /** The training checks: optimizers vs PyTorch's rules, BatchNorm statistics, fit, init (default true). */
   trainingChecks?: boolean;
+  /** The edge-semantics checks of the contract: zero sizes, NaN, overflow (default true). */
+  edgeChecks?: boolean;
+  /** A reference backend for differential tests on random inputs (the reference backend). */
+  reference?: () => Backend | Promise<Backend>;
   onResult?: (result: CaseResult) => void;
+}
+
+/** One test of the suite: a fixture or a check, run on a backend. */
+export interface SuiteCase {
+  suite: string;
+  op: string;
+  name: string;
+  run(backend: Backend): Promise<CaseResult>;
 }
 
 export interface SuiteReport {
@@ -27,64 +44,126 @@ export interface SuiteReport {
   skipped: number;
 }
 
-/** Runs every fixture, the gradient checks and the training checks on one backend. */
-export async function runSuite(backend: Backend, options: SuiteOptions): Promise<SuiteReport> {
-  cnn.setBackend(backend);
-  const fixtures = loadFixtures(options.fixturesDir).filter(
-    (fx) => !options.filter || fx.op.includes(options.filter) || fx.name.includes(options.filter),
-  );
-  const results: CaseResult[] = [];
-  const push = (r: CaseResult) => {
-    results.push(r);
-    options.onResult?.(r);
+// Our op and kernel names for the reference (ONNX) op names they differ from, so a filter matches both.
+const aliases: Record<string, readonly string[]> = {
+  conv: ['conv2d', 'conv2dbackpropinput', 'conv2dbackpropfilter'],
+  convtranspose: ['conv2dtranspose', 'conv2dbackpropinput'],
+  averagepool: ['avgpool', 'avgpool2d'],
+  maxpool: ['maxpool2d'],
+  gemm: ['matmul', 'dense'],
+  batchnormalization: ['batchnorm'],
+  globalaveragepool: ['globalavgpool'],
+  softmaxcrossentropyloss: ['softmaxcrossentropy'],
+};
+
+const normalize = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** Whether a case matches a filter: case-insensitive, on its op (and our names for it) and its name. */
+export function matchesFilter(filter: string | undefined, op: string, name: string): boolean {
+  if (!filter) return true;
+  const f = normalize(filter);
+  const keys = [op, name, ...(aliases[normalize(op)] ?? [])].map(normalize);
+  return keys.some((k) => k.includes(f));
+}
+
+/** A check that is not a fixture: passes when `run` reports no failure; a throw is a failure too. */
+function checkCase(
+  suite: string,
+  op: string,
+  name: string,
+  run: (backend: Backend) => Promise<{ failure: string | null; compared: number }>,
+): SuiteCase {
+  return {
+    suite,
+    op,
+    name,
+    async run(backend) {
+      let outcome: { failure: string | null; compared: number };
+      try {
+        outcome = await run(backend);
+      } catch (error) {
+        outcome = { failure: `${name}: threw ${(error as Error).stack ?? error}`, compared: 0 };
+      }
+      const status = outcome.failure === null ? 'pass' : 'fail';
+      const message = outcome.failure ?? undefined;
+      return { fixture: name, suite, op, status, message, compared: outcome.compared, worstRatio: 0 };
+    },
   };
-  for (const fx of fixtures) push(await runFixture(fx, backend, options.tolerance));
-  const wanted = (name: string) => !options.filter || name.includes(options.filter);
+}
+
+const opOf = (c: OpCase) => c.name.split(' ')[0]!;
+
+/** Every case of the suite, in order, after the filter. */
+export function suiteCases(options: Omit<SuiteOptions, 'tolerance' | 'onResult'>, tol: Tolerance): SuiteCase[] {
+  const cases: SuiteCase[] = [];
+  for (const fx of options.fixtures ?? loadFixtures(options.fixturesDir)) {
+    cases.push({ suite: fx.suite, op: fx.op, name: fx.name, run: (backend) => runFixture(fx, backend, tol) });
+  }
   if (options.gradientChecks ?? true) {
-    for (const opCase of gradientChecks().filter((c) => wanted(c.name))) {
-      push(
-        await runCheck('finite-difference', 'gradient check', opCase.name, async () => {
+    for (const opCase of gradientChecks()) {
+      cases.push(
+        checkCase('finite-difference', opOf(opCase), opCase.name, async (backend) => {
           const check = await checkGradient(opCase, backend);
           return { failure: check.ok ? null : check.message, compared: check.checked };
         }),
       );
     }
+    for (const opCase of gradientChecks(2)) {
+      cases.push(
+        checkCase('second-order', opOf(opCase), opCase.name, async (backend) => {
+          const check = await checkSecondOrder(opCase, backend);
+          return { failure: check.ok ? null : check.message, compared: check.checked };
+        }),
+      );
+    }
   }
-  if (options.trainingChecks ?? true) {
-    for (const check of trainingChecks.filter((c) => wanted(c.name))) {
-      push(
-        await runCheck('training', 'optimizers, fit, init', check.name, async () => ({
+  if (options.edgeChecks ?? true) {
+    for (const check of edgeChecks) {
+      cases.push(
+        checkCase('edge semantics', check.name.split(' ')[0]!, check.name, async (backend) => ({
           failure: await check.run(backend),
           compared: 1,
         })),
       );
     }
   }
-  return { backend: backend.name, results, ...summarize(results) };
+  if (options.trainingChecks ?? true) {
+    for (const check of trainingChecks) {
+      cases.push(
+        checkCase('training', 'optimizers, fit, init', check.name, async (backend) => ({
+          failure: await check.run(backend),
+          compared: 1,
+        })),
+      );
+    }
+  }
+  const reference = options.reference;
+  if (reference) {
+    for (const opCase of differentialCases()) {
+      cases.push(
+        checkCase('differential', opOf(opCase), opCase.name, async (backend) => {
+          const failure = await compareBackends(opCase, backend, await reference(), tol);
+          cnn.setBackend(backend);
+          return { failure, compared: 1 };
+        }),
+      );
+    }
+  }
+  return cases.filter((c) => matchesFilter(options.filter, c.op, c.name));
 }
 
-/** A check that is not a fixture: passes when `run` reports no failure; a throw is a failure too. */
-async function runCheck(
-  suite: string,
-  op: string,
-  name: string,
-  run: () => Promise<{ failure: string | null; compared: number }>,
-): Promise<CaseResult> {
-  let outcome: { failure: string | null; compared: number };
-  try {
-    outcome = await run();
-  } catch (error) {
-    outcome = { failure: `${name}: threw ${(error as Error).message}`, compared: 0 };
+/** Runs the whole suite on one backend; a filter that selects nothing is an error. */
+export async function runSuite(backend: Backend, options: SuiteOptions): Promise<SuiteReport> {
+  const cases = suiteCases(options, options.tolerance);
+  if (cases.length === 0) throw new Error(`the filter '${options.filter}' selects no case`);
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    cnn.setBackend(backend);
+    const result = await c.run(backend);
+    results.push(result);
+    options.onResult?.(result);
   }
-  return {
-    fixture: name,
-    suite,
-    op,
-    status: outcome.failure === null ? 'pass' : 'fail',
-    message: outcome.failure ?? undefined,
-    compared: outcome.compared,
-    worstRatio: 0,
-  };
+  return { backend: backend.name, results, ...summarize(results) };
 }
 
 export function summarize(results: readonly CaseResult[]): {
@@ -106,13 +185,13 @@ export function formatReport(report: SuiteReport): string {
     row.worst = Math.max(row.worst, r.worstRatio);
     rows.set(key, row);
   }
-  const header = ['suite/op', 'passed', 'failed', 'skipped', 'worst err / tol'];
+  const header = ['suite/op', 'passed', 'failed', 'skipped', 'worst err / bound'];
   const body = [...rows].map(([key, row]) => [
     key,
     String(row.pass),
     String(row.fail),
     String(row.skip),
-    row.pass + row.fail ? `${(row.worst * 100).toFixed(1)}%` : '-',
+    row.pass + row.fail && row.worst > 0 ? `${(row.worst * 100).toFixed(1)}%` : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>

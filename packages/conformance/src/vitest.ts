@@ -1,12 +1,9 @@
 import type { Backend } from '@cnn/core';
 import * as cnn from '@cnn/core';
 import { describe, expect, it } from 'vitest';
-import { compareBackends, differentialCases } from './differential.js';
-import { type Fixture, loadFixtures } from './fixture.js';
-import { checkGradient, gradientChecks } from './gradcheck.js';
-import { runFixture } from './run.js';
+import type { Fixture } from './fixture.js';
+import { suiteCases } from './suite.js';
 import { type Tolerance, type ToleranceClass, tolerances } from './tolerance.js';
-import { trainingChecks } from './training.js';
 
 export interface DescribeBackendOptions {
   /** A tolerance class name or an explicit bound (default 'cpu'). */
@@ -17,14 +14,17 @@ export interface DescribeBackendOptions {
    * `provide`/`inject`), for runtimes without `node:fs` such as vitest browser mode. Overrides `fixturesDir`.
    */
   fixtures?: readonly Fixture[];
-  /** A backend to compare against on random inputs (differential tests), e.g. backend-cpu. */
+  /** The backend to compare against on random inputs (differential tests): the reference backend. */
   reference?: () => Backend | Promise<Backend>;
+  /** Only cases matching this (see `SuiteOptions.filter`). */
+  filter?: string;
 }
 
 /**
- * Registers the whole conformance suite for one backend in vitest: every fixture (forward and gradients),
- * the finite-difference gradient checks, and optionally differential tests against a reference backend.
- * Each test also checks that it leaves no tensor behind.
+ * Registers the whole conformance suite for one backend in vitest, the same cases as the CLI: every
+ * fixture (forward and gradients), the first- and second-order finite-difference checks, the edge
+ * semantics, the training checks and, with a reference, the differential tests. Each test also checks
+ * that it leaves no tensor behind.
  */
 export function describeBackend(
   name: string,
@@ -39,50 +39,26 @@ export function describeBackend(
     cnn.setBackend(backend);
     return backend;
   };
-
-  describe(`${name}: reference fixtures`, () => {
-    for (const fx of options.fixtures ?? loadFixtures(options.fixturesDir)) {
-      it(`${fx.suite}/${fx.name}`, async (ctx) => {
-        const b = await get();
-        const before = cnn.memory().numTensors;
-        const result = await runFixture(fx, b, tol);
-        if (result.status === 'skip') {
-          ctx.skip(result.message);
-          return;
-        }
-        expect(result.status, result.message).toBe('pass');
-        expect(cnn.memory().numTensors, 'tensors leaked').toBe(before);
-      });
-    }
-  });
-
-  describe(`${name}: finite-difference gradient checks`, () => {
-    for (const opCase of gradientChecks()) {
-      it(opCase.name, async () => {
-        const check = await checkGradient(opCase, await get());
-        expect(check.ok, check.message).toBe(true);
-      });
-    }
-  });
-
-  describe(`${name}: training`, () => {
-    for (const check of trainingChecks) {
-      it(check.name, async () => {
-        expect(await check.run(await get())).toBeNull();
-      });
-    }
-  });
-
-  const reference = options.reference;
-  if (reference) {
-    describe(`${name}: differential against a reference backend`, () => {
-      for (const opCase of differentialCases()) {
-        it(opCase.name, async () => {
-          const subject = await get();
-          const ref = await reference();
-          const mismatch = await compareBackends(opCase, subject, ref, tol);
-          cnn.setBackend(subject);
-          expect(mismatch).toBeNull();
+  const bySuite = new Map<string, ReturnType<typeof suiteCases>>();
+  for (const c of suiteCases(options, tol)) {
+    const list = bySuite.get(c.suite) ?? [];
+    list.push(c);
+    bySuite.set(c.suite, list);
+  }
+  for (const [suite, cases] of bySuite) {
+    describe(`${name}: ${suite}`, () => {
+      for (const c of cases) {
+        it(c.name, async (ctx) => {
+          const b = await get();
+          const before = cnn.memory().numTensors;
+          const result = await c.run(b);
+          if (result.status === 'skip') {
+            ctx.skip(result.message);
+            return;
+          }
+          expect(result.status, result.message).toBe('pass');
+          cnn.setBackend(b);
+          expect(cnn.memory().numTensors, 'tensors leaked').toBe(before);
         });
       }
     });

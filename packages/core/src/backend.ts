@@ -79,8 +79,9 @@ export interface AvgPool2DAttrs extends Pool2DAttrs {
  * Elementwise binary ops on numpy-broadcast operands (right-aligned dims; a size-1 dim stretches):
  * - add, sub, mul, div: IEEE 754 (x/0 is ±Infinity, 0/0 is NaN).
  * - maximum, minimum: NaN if either operand is NaN (as `Math.max`/`Math.min`).
- * - pow: ECMAScript `a ** b`: `x ** 0 = 1` and `x ** 1 = x` for every x (NaN included), a negative base
- *   with a non-integer exponent gives NaN, `1 ** NaN` is NaN.
+ * - pow: IEEE 754 / C `pow` (as numpy and PyTorch): `x ** 0 = 1` and `x ** 1 = x` for every x, NaN
+ *   included; `1 ** y = 1` for every y and `(-1) ** ±Infinity = 1` (where ECMAScript `**` gives NaN);
+ *   a negative base with a non-integer exponent gives NaN.
  * - equal, greater: 1 or 0; any comparison with NaN is 0.
  */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow' | 'equal' | 'greater';

@@ -44,8 +44,12 @@ const binaryRows: Record<BinaryOp, BinaryRow> = {
   minimum(a, ai, sa, b, bi, sb, out, o, n) {
     for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = Math.min(a[ai], b[bi]);
   },
+  // IEEE pow: ECMAScript's ** differs only where it gives NaN for 1 ** y (y NaN or infinite) and (-1) ** ±Infinity.
   pow(a, ai, sa, b, bi, sb, out, o, n) {
-    for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] ** b[bi];
+    for (let t = 0; t < n; t++, ai += sa, bi += sb) {
+      const p = a[ai] ** b[bi];
+      out[o + t] = p === p || Math.abs(a[ai]) !== 1 || (a[ai] === -1 && Number.isFinite(b[bi])) ? p : 1;
+    }
   },
   equal(a, ai, sa, b, bi, sb, out, o, n) {
     for (let t = 0; t < n; t++, ai += sa, bi += sb) out[o + t] = a[ai] === b[bi] ? 1 : 0;

@@ -33,3 +33,8 @@ export function sizeOf(shape: Shape): number {
 export function mask(cond: tf.Tensor): tf.Tensor {
   return tf.cast(cond, 'float32');
 }
+
+/** Where x is NaN (a bool tensor): NaN is the one value not equal to itself. */
+export function isNaN(x: tf.Tensor): tf.Tensor {
+  return tf.notEqual(x, x);
+}

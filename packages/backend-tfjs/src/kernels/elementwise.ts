@@ -2,16 +2,28 @@
 
 import type { BinaryOp, UnaryOp } from '@cnn/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { input, mask, type T } from './common.js';
+import { input, isNaN, mask, type T } from './common.js';
+
+/** tfjs-wasm's maximum/minimum return the other operand for a NaN; ours propagate it (a + b is NaN then). */
+const propagatingNaN =
+  (op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
+  (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+    tf.where(tf.logicalOr(isNaN(a), isNaN(b)), tf.add(a, b), op(a, b));
+
+/** IEEE pow: tfjs-cpu uses Math.pow, which gives NaN for 1 ** NaN and (-1) ** ±Infinity; IEEE gives 1. */
+function ieeePow(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const one = tf.logicalOr(tf.equal(a, 1), tf.logicalAnd(tf.equal(a, -1), tf.equal(tf.abs(b), Infinity)));
+  return tf.where(one, tf.onesLike(tf.add(a, b)), tf.pow(a, b));
+}
 
 const binaryOps: Record<BinaryOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
   add: (a, b) => tf.add(a, b),
   sub: (a, b) => tf.sub(a, b),
   mul: (a, b) => tf.mul(a, b),
   div: (a, b) => tf.div(a, b),
-  maximum: (a, b) => tf.maximum(a, b),
-  minimum: (a, b) => tf.minimum(a, b),
-  pow: (a, b) => tf.pow(a, b),
+  maximum: propagatingNaN(tf.maximum),
+  minimum: propagatingNaN(tf.minimum),
+  pow: ieeePow,
   // tfjs comparisons give bool tensors; ours are 1/0 floats.
   equal: (a, b) => mask(tf.equal(a, b)),
   greater: (a, b) => mask(tf.greater(a, b)),
@@ -29,7 +41,8 @@ const unaryOps: Record<UnaryOp, (x: tf.Tensor) => tf.Tensor> = {
   rsqrt: (x) => tf.rsqrt(x),
   square: (x) => tf.square(x),
   abs: (x) => tf.abs(x),
-  sign: (x) => tf.sign(x),
+  // tfjs's sign(NaN) is 0; ours is NaN.
+  sign: (x) => tf.where(isNaN(x), x, tf.sign(x)),
   reciprocal: (x) => tf.reciprocal(x),
 };
 

@@ -11,7 +11,7 @@
 
 import type { AvgPool2DAttrs, Pool2DAttrs, Shape } from '@cnn/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { input4d, type T } from './common.js';
+import { input, input4d, isNaN, mask, type T } from './common.js';
 import {
   padForWindows,
   realTapCounts,
@@ -25,14 +25,18 @@ import {
   windowTaps,
 } from './windows.js';
 
-function axesOf(inShape: Shape, attrs: Pool2DAttrs): [WindowAxis, WindowAxis] {
+/** A window as these compositions use it: the contract's attributes plus the output shape. */
+export type PoolWindow = Pool2DAttrs & { out: Shape };
+export type AvgPoolWindow = AvgPool2DAttrs & { out: Shape };
+
+function axesOf(inShape: Shape, attrs: PoolWindow): [WindowAxis, WindowAxis] {
   return windowAxes(inShape, attrs.kernel, attrs.strides, attrs.dilations, attrs.pads, attrs.out);
 }
 
-const undilated = (attrs: Pool2DAttrs) => attrs.dilations[0] === 1 && attrs.dilations[1] === 1;
+const undilated = (attrs: PoolWindow) => attrs.dilations[0] === 1 && attrs.dilations[1] === 1;
 
 /** Window max of an input padded by `padForWindows`. */
-function windowMax(xp: tf.Tensor4D, axes: [WindowAxis, WindowAxis], attrs: Pool2DAttrs): tf.Tensor4D {
+function windowMax(xp: tf.Tensor4D, axes: [WindowAxis, WindowAxis], attrs: PoolWindow): tf.Tensor4D {
   if (undilated(attrs)) return tf.maxPool(xp, [...attrs.kernel], [...attrs.strides], 'valid');
   return windowTaps(xp, axes).reduce((a, b) => tf.maximum(a, b));
 }
@@ -53,16 +57,21 @@ function nonEmptyWindows(axes: [WindowAxis, WindowAxis]): tf.Tensor | null {
   return tf.tensor4d(flags, [1, rows.length, cols.length, 1]);
 }
 
-export function maxPool(x: T, attrs: Pool2DAttrs): tf.Tensor {
+export function maxPool(x: T, attrs: PoolWindow): tf.Tensor {
   const axes = axesOf(x.shape, attrs);
-  const y = windowMax(padForWindows(input4d(x), axes, -Infinity), axes, attrs);
+  const xt = input4d(x);
+  const y = windowMax(padForWindows(xt, axes, -Infinity), axes, attrs);
   const nonEmpty = nonEmptyWindows(axes);
-  return nonEmpty ? tf.where(tf.cast(nonEmpty, 'bool'), y, tf.zerosLike(y)) : y;
+  const finite = nonEmpty ? tf.where(tf.cast(nonEmpty, 'bool'), y, tf.zerosLike(y)) : y;
+  // tfjs's max pooling skips NaN (cpu) or loses it (wasm); ours propagates it: windows holding one are NaN.
+  const nanWindows = windowMax(padForWindows(mask(isNaN(xt)) as tf.Tensor4D, axes, 0), axes, attrs);
+  return tf.where(tf.greater(nanWindows, 0), tf.fill(finite.shape, Number.NaN), finite);
 }
 
-/** The lowest and highest finite float32. */
+/** The lowest and highest finite float32, and the float just below the highest. */
 const LOWEST_FLOAT = -3.4028234663852886e38;
 const HIGHEST_FLOAT = 3.4028234663852886e38;
+const BELOW_HIGHEST_FLOAT = 3.4028232635611926e38;
 
 /**
  * Each dy goes to the first maximum of its window in scan order (row-major taps).
@@ -73,8 +82,10 @@ const HIGHEST_FLOAT = 3.4028234663852886e38;
  * maximum and drops some gradients, tfjs-webgl's is unverified; or dilation) it is composed, see
  * `composedMaxPoolBackprop`.
  */
-export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs, native: boolean): tf.Tensor {
-  if (!native || !undilated(attrs)) return composedMaxPoolBackprop(dy, x, attrs);
+export function maxPoolBackprop(dy: T, x: T, attrs: PoolWindow, native: boolean): tf.Tensor {
+  // The native kernel skips NaN; ours routes to the first NaN. On tfjs-cpu the check is a cheap sync read.
+  const nanFree = () => tf.any(isNaN(input(x))).dataSync()[0] === 0;
+  if (!native || !undilated(attrs) || !nanFree()) return composedMaxPoolBackprop(dy, x, attrs);
   const axes = axesOf(x.shape, attrs);
   const xp = padForWindows(tf.maximum(input4d(x), LOWEST_FLOAT), axes, -Infinity);
   const y = tf.maxPool(xp, [...attrs.kernel], [...attrs.strides], 'valid');
@@ -93,13 +104,22 @@ export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs, native: boolean
  * gradient where it equals the window max, lies on a real input position, and no earlier tap claimed it
  * (exclusive cumsum over the taps is 0); col2im puts the claimed dy back on the input. The taps are built
  * by a conv, which needs finite values: inputs are clipped to the finite floats and pads are the lowest
- * float (the real-tap mask keeps pads from claiming).
+ * float (the real-tap mask keeps pads from claiming). A NaN becomes the highest float, and numbers are clipped
+ * just below it, so the first NaN claims its window as the contract says (a number equal to the highest
+ * float then ties with the float below it: the one place this differs from exact).
  */
-function composedMaxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs): tf.Tensor {
+function composedMaxPoolBackprop(dy: T, x: T, attrs: PoolWindow): tf.Tensor {
   const axes = axesOf(x.shape, attrs);
   const [n, , , c] = x.shape;
   const windows = attrs.out[1] * attrs.out[2];
-  const xp = padForWindows(tf.clipByValue(input4d(x), LOWEST_FLOAT, HIGHEST_FLOAT), axes, LOWEST_FLOAT);
+  // NaN must win the window: it becomes the highest float, and every number is clipped below it.
+  const xt = input4d(x);
+  const clipped = tf.where(
+    isNaN(xt),
+    tf.fill(xt.shape, HIGHEST_FLOAT),
+    tf.clipByValue(xt, LOWEST_FLOAT, BELOW_HIGHEST_FLOAT),
+  );
+  const xp = padForWindows(clipped as tf.Tensor4D, axes, LOWEST_FLOAT);
   const taps = tf.reshape(tapColumns(xp, axes), [n, windows, c, attrs.kernel[0] * attrs.kernel[1]]);
   // Comparisons are written with step() (a unary op): tfjs-wasm's broadcasting Equal is very slow.
   // max - tap >= 0, and 0 exactly at the maxima.
@@ -131,7 +151,7 @@ function axisDivisors(a: WindowAxis, includePad: boolean): number[] {
 }
 
 /** `[1, outH, outW, 1]`: `numerator / divisor` per window (0 for an empty window), computed in double. */
-function windowScales(axes: [WindowAxis, WindowAxis], attrs: AvgPool2DAttrs, numerator: number): tf.Tensor4D {
+function windowScales(axes: [WindowAxis, WindowAxis], attrs: AvgPoolWindow, numerator: number): tf.Tensor4D {
   const [rows, cols] = axes.map((a) => axisDivisors(a, attrs.countIncludePad));
   const scales = new Float32Array(rows.length * cols.length);
   rows.forEach((r, i) => {
@@ -142,16 +162,22 @@ function windowScales(axes: [WindowAxis, WindowAxis], attrs: AvgPool2DAttrs, num
   return tf.tensor4d(scales, [1, rows.length, cols.length, 1]);
 }
 
-export function avgPool(x: T, attrs: AvgPool2DAttrs): tf.Tensor {
+/**
+ * `floatSums`: the engine sums a window in float32, where large finite values overflow; the input is then
+ * scaled by a power of two (exact) that keeps any window's sum finite, and the scale undone in the divisor.
+ */
+export function avgPool(x: T, attrs: AvgPoolWindow, floatSums: boolean): tf.Tensor {
   const axes = axesOf(x.shape, attrs);
-  const xp = padForWindows(input4d(x), axes, 0);
   const [kh, kw] = attrs.kernel;
+  const scale = floatSums ? 2 ** -Math.ceil(Math.log2(kh * kw)) : 1;
+  const xt = scale === 1 ? input4d(x) : (tf.mul(input4d(x), scale) as tf.Tensor4D);
+  const xp = padForWindows(xt, axes, 0);
   if (undilated(attrs)) {
     // tfjs's 'valid' average divides every window by kh*kw: scale by kh*kw / divisor.
     const mean = tf.avgPool(xp, [kh, kw], [...attrs.strides], 'valid');
-    return tf.mul(mean, windowScales(axes, attrs, kh * kw));
+    return tf.mul(mean, windowScales(axes, attrs, (kh * kw) / scale));
   }
-  return tf.mul(tf.addN(windowTaps(xp, axes)), windowScales(axes, attrs, 1));
+  return tf.mul(tf.addN(windowTaps(xp, axes)), windowScales(axes, attrs, 1 / scale));
 }
 
 /**
@@ -159,7 +185,7 @@ export function avgPool(x: T, attrs: AvgPool2DAttrs): tf.Tensor {
  * AvgPoolGrad on the padded input (which divides by kh*kw: the share is scaled by kh*kw / divisor; the
  * kernel reads only the shape of its `input`); with dilation, col2im of the same share for every tap.
  */
-export function avgPoolBackprop(dy: T, inputShape: Shape, attrs: AvgPool2DAttrs): tf.Tensor {
+export function avgPoolBackprop(dy: T, inputShape: Shape, attrs: AvgPoolWindow): tf.Tensor {
   const axes = axesOf(inputShape, attrs);
   const [kh, kw] = attrs.kernel;
   if (undilated(attrs)) {

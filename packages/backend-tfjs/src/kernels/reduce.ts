@@ -14,9 +14,23 @@ const reducers: Record<ReduceOp, (x: tf.Tensor, axes: number[]) => tf.Tensor> = 
   min: (x, axes) => tf.min(x, axes, true),
 };
 
-export function reduce(op: ReduceOp, x: T, axes: readonly number[], out: Shape): tf.Tensor {
+/**
+ * `floatSums`: the engine accumulates in float32, so a mean of large finite values would overflow in its
+ * sum: each term is divided by the count first instead (one more rounding per term, no overflow).
+ */
+export function reduce(
+  op: ReduceOp,
+  x: T,
+  axes: readonly number[],
+  out: Shape,
+  floatSums: boolean,
+): tf.Tensor {
   const xt = input(x);
   if (axes.length === 0) return tf.clone(xt);
+  if (op === 'mean' && floatSums) {
+    const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+    return tf.reshape(tf.sum(tf.div(xt, count), [...axes], true), [...out]);
+  }
   return tf.reshape(reducers[op](xt, [...axes]), [...out]);
 }
 

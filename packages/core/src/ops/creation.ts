@@ -23,18 +23,15 @@ export function scalar(value: number, backend?: Backend): Tensor {
   return upload(Float32Array.of(value), [], backend);
 }
 
-export function fill(shape: Shape, value: number, backend?: Backend): Tensor {
-  assertShape('fill', 'shape', shape);
+/** `shape` filled with `value`; errors name `op`, the function the user called. */
+function filled(op: string, shape: Shape, value: number, backend?: Backend): Tensor {
+  assertShape(op, 'shape', shape);
   return upload(new Float32Array(sizeOf(shape)).fill(value), shape, backend);
 }
 
-export function zeros(shape: Shape, backend?: Backend): Tensor {
-  return fill(shape, 0, backend);
-}
-
-export function ones(shape: Shape, backend?: Backend): Tensor {
-  return fill(shape, 1, backend);
-}
+export const fill = (shape: Shape, value: number, backend?: Backend): Tensor => filled('fill', shape, value, backend);
+export const zeros = (shape: Shape, backend?: Backend): Tensor => filled('zeros', shape, 0, backend);
+export const ones = (shape: Shape, backend?: Backend): Tensor => filled('ones', shape, 1, backend);
 
 export interface RandomOptions {
   seed?: number;

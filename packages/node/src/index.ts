@@ -1,2 +1,2 @@
 export { loadModel, loadWeights, type ModelFile, type SaveOptions, saveModel } from './model-files.js';
-export { progressBar } from './progress.js';
+export { type ProgressBar, progressBar } from './progress.js';

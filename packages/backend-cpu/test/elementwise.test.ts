@@ -241,14 +241,23 @@ describe('activations', () => {
     const dy = tensor(Float32Array.from([1, 1, 1, 1]), [4]);
     const be = cpu();
     expect(Array.from(be.activationGrad(x, dy, { kind: 'relu' }, x.shape))).toEqual([0, 0, 1, 1]);
-    expect(Array.from(be.activationGrad(x, dy, { kind: 'leakyRelu', alpha: 0.5 }, x.shape))).toEqual([1, 0.5, 1, 1]);
-    expect(Array.from(be.activationGrad(x, dy, { kind: 'clip', min: -1, max: 2.5 }, x.shape))).toEqual([1, 1, 1, 1]);
+    expect(Array.from(be.activationGrad(x, dy, { kind: 'leakyRelu', alpha: 0.5 }, x.shape))).toEqual([
+      1, 0.5, 1, 1,
+    ]);
+    expect(Array.from(be.activationGrad(x, dy, { kind: 'clip', min: -1, max: 2.5 }, x.shape))).toEqual([
+      1, 1, 1, 1,
+    ]);
     // hardSigmoid: 0.5x + 0.5 is 0 at x=-1 (outside the open region) and 1 at x=1.
-    const hs = be.activationGrad(tensor(Float32Array.from([-1, 1, 0]), [3]), dy, {
-      kind: 'hardSigmoid',
-      alpha: 0.5,
-      beta: 0.5,
-    }, [3]);
+    const hs = be.activationGrad(
+      tensor(Float32Array.from([-1, 1, 0]), [3]),
+      dy,
+      {
+        kind: 'hardSigmoid',
+        alpha: 0.5,
+        beta: 0.5,
+      },
+      [3],
+    );
     expect(Array.from(hs)).toEqual([0, 0, 0.5]);
   });
 

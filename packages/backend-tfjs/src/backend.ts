@@ -9,8 +9,8 @@
 import type { Backend, OptionalKernels, Shape } from '@cnn/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { activate, type Engine } from './engine.js';
-import { input } from './kernels/common.js';
 import { activation, activationGrad } from './kernels/activation.js';
+import { input } from './kernels/common.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
 import { binary, unary, where } from './kernels/elementwise.js';
 import { concat, pad, slice, transpose } from './kernels/layout.js';

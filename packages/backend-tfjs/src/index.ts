@@ -6,8 +6,8 @@
  * from ours, the kernel is composed from other tfjs ops (the README lists every composition).
  */
 
-import { createTfjsBackend, type TfjsBackend } from './backend.js';
 import { registerBackend } from '@cnn/core';
+import { createTfjsBackend, type TfjsBackend } from './backend.js';
 import { type Engine, engines, initEngine } from './engine.js';
 
 export type { TfjsBackend } from './backend.js';

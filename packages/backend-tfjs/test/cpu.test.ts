@@ -1,6 +1,6 @@
-import { cpu } from '@cnn/backend-cpu';
+import { reference } from '@cnn/backend-reference';
 import { describeBackend } from '@cnn/conformance/vitest';
 import { tfjsCpu } from '../src/index.js';
 
-// The whole conformance suite on tfjs's cpu engine, with backend-cpu as the differential reference.
-describeBackend('tfjs-cpu', tfjsCpu, { tolerance: 'cpu', reference: cpu });
+// The whole conformance suite on tfjs's cpu engine, with the reference backend as the differential reference.
+describeBackend('tfjs-cpu', tfjsCpu, { tolerance: 'cpu', reference });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import * as cnn from '@cnn/core';
 import { reference } from '@cnn/backend-reference';
+import * as cnn from '@cnn/core';
 import { Command } from 'commander';
 import { loadInstalledBackends, resolveBackend } from './resolve.js';
 import { formatReport, runSuite } from './suite.js';
@@ -16,10 +16,19 @@ const program = new Command()
     "a registered backend ('cpu', 'tfjs-wasm'; --list shows them), or a module path exporting createBackend()",
   )
   .option('--list', 'list the backends registered here and whether each is available')
-  .option('-f, --fixtures <dir>', 'a folder of fixture JSON files in the same format (default: the bundled ones)')
-  .option('--filter <text>', "only cases whose op, kernel or name contains this, any case ('maxPool' matches MaxPool)")
+  .option(
+    '-f, --fixtures <dir>',
+    'a folder of fixture JSON files in the same format (default: the bundled ones)',
+  )
+  .option(
+    '--filter <text>',
+    "only cases whose op, kernel or name contains this, any case ('maxPool' matches MaxPool)",
+  )
   .option('-t, --tolerance <class>', `tolerance class: ${Object.keys(tolerances).join(', ')}`, 'cpu')
-  .option('--required-only', 'hide the backend\'s optional kernels, so core composes them from the required ones')
+  .option(
+    '--required-only',
+    "hide the backend's optional kernels, so core composes them from the required ones",
+  )
   .option('--no-gradient-checks', 'skip the finite-difference checks (first and second order)')
   .option('--no-edge-checks', 'skip the edge-semantics checks (zero sizes, NaN, overflow)')
   .option('--no-training-checks', 'skip the training checks (optimizers, BatchNorm statistics, fit, init)')
@@ -52,13 +61,16 @@ try {
   if (options.list) {
     await loadInstalledBackends();
     for (const b of await cnn.listBackends()) {
-      console.log(`${b.name.padEnd(12)} ${b.available ? 'available  ' : 'unavailable'} ${b.reason ?? b.description}`);
+      console.log(
+        `${b.name.padEnd(12)} ${b.available ? 'available  ' : 'unavailable'} ${b.reason ?? b.description}`,
+      );
     }
     process.exit(0);
   }
-  if (!options.backend) fail("missing --backend <name|module> (see --list)");
+  if (!options.backend) fail('missing --backend <name|module> (see --list)');
   const tolerance = tolerances[options.tolerance as ToleranceClass];
-  if (!tolerance) fail(`unknown tolerance class '${options.tolerance}' (known: ${Object.keys(tolerances).join(', ')})`);
+  if (!tolerance)
+    fail(`unknown tolerance class '${options.tolerance}' (known: ${Object.keys(tolerances).join(', ')})`);
   const { create } = await resolveBackend(options.backend);
   let backend = await create();
   if (options.requiredOnly) backend = cnn.withoutOptionalKernels(backend);
@@ -71,8 +83,7 @@ try {
     gradientChecks: options.gradientChecks,
     edgeChecks: options.edgeChecks,
     trainingChecks: options.trainingChecks,
-    reference:
-      options.differential && !isReference ? () => (referenceBackend ??= reference()) : undefined,
+    reference: options.differential && !isReference ? () => (referenceBackend ??= reference()) : undefined,
   });
   console.log(formatReport(report));
   process.exit(report.failed > 0 ? 1 : 0);

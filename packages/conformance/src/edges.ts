@@ -18,7 +18,12 @@ function sameValues(got: Float32Array, want: Expected): boolean {
 }
 
 /** Runs `make` in a tidy scope and compares its result's shape and values. */
-function expectTensor(name: string, shape: readonly number[], values: Expected, make: () => Tensor): EdgeCheck {
+function expectTensor(
+  name: string,
+  shape: readonly number[],
+  values: Expected,
+  make: () => Tensor,
+): EdgeCheck {
   return {
     name,
     async run() {
@@ -35,7 +40,8 @@ function expectTensor(name: string, shape: readonly number[], values: Expected, 
   };
 }
 
-const t = (values: readonly number[], shape: readonly number[]) => cnn.tensor(Float32Array.from(values), shape);
+const t = (values: readonly number[], shape: readonly number[]) =>
+  cnn.tensor(Float32Array.from(values), shape);
 const empty = (shape: readonly number[]) => cnn.zeros(shape);
 const { NaN: nan, POSITIVE_INFINITY: inf, NEGATIVE_INFINITY: ninf } = Number;
 
@@ -47,20 +53,32 @@ export const edgeChecks: readonly EdgeCheck[] = [
   expectTensor('max of [0, 3]', [], [ninf], () => cnn.max(empty([0, 3]))),
   expectTensor('min of [0, 3] over axis 0', [3], [inf, inf, inf], () => cnn.min(empty([0, 3]), 0)),
   expectTensor('sum of [3, 0] over axis 0 is empty', [0], [], () => cnn.sum(empty([3, 0]), 0)),
-  expectTensor('matMul with K = 0', [2, 3], [0, 0, 0, 0, 0, 0], () => cnn.matMul(empty([2, 0]), empty([0, 3]))),
-  expectTensor('conv2d with batch 0', [0, 3, 3, 2], [], () => cnn.conv2d(empty([0, 5, 5, 1]), cnn.ones([3, 3, 1, 2]))),
+  expectTensor('matMul with K = 0', [2, 3], [0, 0, 0, 0, 0, 0], () =>
+    cnn.matMul(empty([2, 0]), empty([0, 3])),
+  ),
+  expectTensor('conv2d with batch 0', [0, 3, 3, 2], [], () =>
+    cnn.conv2d(empty([0, 5, 5, 1]), cnn.ones([3, 3, 1, 2])),
+  ),
   expectTensor('conv2d over 0 channels', [1, 1, 1, 2], [0, 0], () =>
     cnn.conv2d(empty([1, 3, 3, 0]), empty([3, 3, 0, 2])),
   ),
-  expectTensor('maxPool2d with batch 0', [0, 2, 2, 3], [], () => cnn.maxPool2d(empty([0, 4, 4, 3]), { kernel: 2 })),
-  expectTensor('avgPool2d with batch 0', [0, 2, 2, 3], [], () => cnn.avgPool2d(empty([0, 4, 4, 3]), { kernel: 2 })),
+  expectTensor('maxPool2d with batch 0', [0, 2, 2, 3], [], () =>
+    cnn.maxPool2d(empty([0, 4, 4, 3]), { kernel: 2 }),
+  ),
+  expectTensor('avgPool2d with batch 0', [0, 2, 2, 3], [], () =>
+    cnn.avgPool2d(empty([0, 4, 4, 3]), { kernel: 2 }),
+  ),
   expectTensor('conv2d gradient with batch 0 is zero', [3, 3, 1, 2], new Array(18).fill(0), () => {
     const x = empty([0, 5, 5, 1]);
     const w = cnn.ones([3, 3, 1, 2]);
     return cnn.valueAndGrads((w) => cnn.sum(cnn.conv2d(x, w!)), [w]).grads[0]!;
   }),
-  expectTensor('concat skips an empty part', [1, 3], [1, 2, 3], () => cnn.concat([t([1, 2, 3], [1, 3]), empty([0, 3])], 0)),
-  expectTensor('pad of an empty tensor is all pad value', [2, 1], [7, 7], () => cnn.pad(empty([0, 1]), [1, 0], [1, 0], 7)),
+  expectTensor('concat skips an empty part', [1, 3], [1, 2, 3], () =>
+    cnn.concat([t([1, 2, 3], [1, 3]), empty([0, 3])], 0),
+  ),
+  expectTensor('pad of an empty tensor is all pad value', [2, 1], [7, 7], () =>
+    cnn.pad(empty([0, 1]), [1, 0], [1, 0], 7),
+  ),
 
   // NaN propagates through max/min and pooling; max pooling routes the gradient to the first NaN
   expectTensor('maxPool2d over [NaN, 1, 2, 3]', [1, 1, 1, 1], [nan], () =>
@@ -91,8 +109,11 @@ export const edgeChecks: readonly EdgeCheck[] = [
 
   // IEEE and ECMAScript values
   expectTensor('sign', [4], [-1, 0, 1, nan], () => cnn.sign(t([-2, 0, 3, nan], [4]))),
-  expectTensor('pow: IEEE (x ** 0, x ** 1, a negative base, 1 ** NaN, (-1) ** Infinity)', [5], [1, inf, nan, 1, 1], () =>
-    cnn.pow(t([nan, inf, -8, 1, -1], [5]), t([0, 1, 1 / 3, nan, inf], [5])),
+  expectTensor(
+    'pow: IEEE (x ** 0, x ** 1, a negative base, 1 ** NaN, (-1) ** Infinity)',
+    [5],
+    [1, inf, nan, 1, 1],
+    () => cnn.pow(t([nan, inf, -8, 1, -1], [5]), t([0, 1, 1 / 3, nan, inf], [5])),
   ),
   expectTensor('log(0), 1/0, 0/0', [3], [ninf, inf, nan], () =>
     cnn.concat([cnn.log(t([0], [1])), cnn.div(t([1, 0], [2]), 0)], 0),

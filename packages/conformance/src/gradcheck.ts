@@ -133,7 +133,8 @@ export async function checkSecondOrder(
       .map((g, k) => cnn.sum(cnn.mul(g, cnn.tensor(gradientWeights[k]!, g.shape, backend))))
       .reduce((a, b) => cnn.add(a, b));
   };
-  const upload = (vals: Float32Array[]) => vals.map((v, i) => cnn.tensor(v, opCase.inputs[i]!.shape, backend));
+  const upload = (vals: Float32Array[]) =>
+    vals.map((v, i) => cnn.tensor(v, opCase.inputs[i]!.shape, backend));
   const evaluate = async (vals: Float32Array[]): Promise<number> => {
     const t = cnn.tidy(() => gradDot(upload(vals)));
     const out = (await t.data())[0]!;

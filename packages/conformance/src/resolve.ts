@@ -19,7 +19,12 @@ function locate(target: string): string {
 }
 
 /** The @cnn backend packages; each one installed registers its backends in core's registry on import. */
-const backendPackages = ['@cnn/backend-cpu', '@cnn/backend-tfjs', '@cnn/backend-gpujs', '@cnn/backend-reference'];
+const backendPackages = [
+  '@cnn/backend-cpu',
+  '@cnn/backend-tfjs',
+  '@cnn/backend-gpujs',
+  '@cnn/backend-reference',
+];
 
 /** Imports every installed @cnn backend package, so the registry knows their names. */
 export async function loadInstalledBackends(): Promise<void> {

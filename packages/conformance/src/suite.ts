@@ -94,7 +94,10 @@ function checkCase(
 const opOf = (c: OpCase) => c.name.split(' ')[0]!;
 
 /** Every case of the suite, in order, after the filter. */
-export function suiteCases(options: Omit<SuiteOptions, 'tolerance' | 'onResult'>, tol: Tolerance): SuiteCase[] {
+export function suiteCases(
+  options: Omit<SuiteOptions, 'tolerance' | 'onResult'>,
+  tol: Tolerance,
+): SuiteCase[] {
   const cases: SuiteCase[] = [];
   for (const fx of options.fixtures ?? loadFixtures(options.fixturesDir)) {
     cases.push({ suite: fx.suite, op: fx.op, name: fx.name, run: (backend) => runFixture(fx, backend, tol) });

@@ -56,7 +56,13 @@ export const tolerances = {
 export type ToleranceClass = keyof typeof tolerances;
 
 /** The largest allowed |ours - ref| for an element `ref` of a tensor with scale `scale` and `terms` terms. */
-export function elementBound(tol: Tolerance, ref: number, scale: number, terms: number, resolution = 0): number {
+export function elementBound(
+  tol: Tolerance,
+  ref: number,
+  scale: number,
+  terms: number,
+  resolution = 0,
+): number {
   return (
     tol.unitRoundoff * (ELEMENT_STEPS * Math.abs(ref) + SUM_SIGMAS * Math.sqrt(Math.max(1, terms)) * scale) +
     resolution

@@ -1,6 +1,16 @@
 import { cpu } from '@cnn/backend-cpu';
+import { reference } from '@cnn/backend-reference';
+import { withoutOptionalKernels } from '@cnn/core';
 import { describeBackend } from '../src/vitest.js';
 
-// The whole suite on backend-cpu. Its differential reference is a second, independent cpu instance:
-// this checks the differential machinery itself; the other backends use backend-cpu as their reference.
-describeBackend('cpu', cpu, { tolerance: 'cpu', reference: cpu });
+// The whole suite on backend-cpu, with the independent reference backend as its differential reference.
+describeBackend('cpu', cpu, { tolerance: 'cpu', reference });
+
+// The same backend with every optional kernel hidden: core composes them from the 16 required kernels.
+describeBackend('cpu, required kernels only', () => withoutOptionalKernels(cpu()), {
+  tolerance: 'cpu',
+  reference,
+});
+
+// The reference backend itself against the external references (fixtures, finite differences, edges).
+describeBackend('reference', reference, { tolerance: 'cpu' });

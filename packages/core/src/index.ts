@@ -1,13 +1,5 @@
 export { grad, grads, valueAndGrads } from './autograd.js';
 export * from './backend.js';
-export { type ActivationName, activations } from './layers/activations.js';
-export * from './layers/conv.js';
-export * from './layers/core.js';
-export { fans, type InitializerName, initialize } from './layers/initializers.js';
-export * from './layers/layer.js';
-export * from './layers/merge.js';
-export * from './layers/normalization.js';
-export * from './layers/pooling.js';
 export {
   type BackendInfo,
   type BackendRegistration,
@@ -22,8 +14,15 @@ export {
   setMaxTensorSize,
   useBackend,
 } from './backends.js';
+export { type ActivationName, activations } from './layers/activations.js';
+export * from './layers/conv.js';
+export * from './layers/core.js';
+export { fans, type InitializerName, initialize } from './layers/initializers.js';
+export * from './layers/layer.js';
+export * from './layers/merge.js';
+export * from './layers/normalization.js';
+export * from './layers/pooling.js';
 export { keep, type MemoryInfo, memory, moveTo, moveToAsync, type TensorContainer, tidy } from './memory.js';
-export { withoutOptionalKernels } from './optional.js';
 export { Model, type ModelConfig, sequential } from './model/model.js';
 export { Adam, type AdamConfig, type Optimizer, SGD, type SGDConfig } from './model/optimizers.js';
 export * from './model/serialization.js';
@@ -46,6 +45,7 @@ export * from './ops/normalization.js';
 export { kernelExtent, outputSize, type Padding, resolvePads } from './ops/padding.js';
 export * from './ops/pool.js';
 export * from './ops/reduce.js';
+export { withoutOptionalKernels } from './optional.js';
 export { Random } from './random.js';
 export { broadcastShapes, normalizeAxis } from './shape.js';
 export { shapeBackend } from './shape-backend.js';

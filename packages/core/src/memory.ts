@@ -1,8 +1,8 @@
 import type { Backend } from './backend.js';
 import { backendId, getBackend, initBackend, setBackend } from './backends.js';
 import { engine } from './engine.js';
-import { Tensor } from './tensor.js';
 import { assertTensor } from './shape.js';
+import { Tensor } from './tensor.js';
 
 /** What `tidy` looks through for tensors to keep: any nesting of arrays and plain objects. */
 export type TensorContainer =

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Child processes run the package's TypeScript: this transpiles src/ and test/child/ into a temporary
- * folder (Node 20 cannot run TypeScript) whose node_modules is this package's, and returns the path of
- * a transpiled test/child script.
+ * folder (Node 20 cannot run TypeScript) whose node_modules is this package's. `script` gives the path of
+ * a transpiled test/child script; `remove` deletes the folder.
  */
-export async function buildForChildren(): Promise<(script: string) => string> {
+export async function buildForChildren(): Promise<{
+  script: (name: string) => string;
+  remove: () => Promise<void>;
+}> {
   const out = await mkdtemp(join(tmpdir(), 'cnn-node-children-'));
   for (const folder of ['src', 'test/child']) {
     await mkdir(join(out, folder), { recursive: true });
@@ -27,7 +30,10 @@ export async function buildForChildren(): Promise<(script: string) => string> {
   }
   await writeFile(join(out, 'package.json'), '{ "type": "module" }\n');
   await symlink(join(root, 'node_modules'), join(out, 'node_modules'), 'junction');
-  return (script) => join(out, 'test/child', script.replace(/\.ts$/, '.js'));
+  return {
+    script: (name) => join(out, 'test/child', name.replace(/\.ts$/, '.js')),
+    remove: () => rm(out, { recursive: true, force: true }),
+  };
 }
 
 export interface Child {

@@ -20,12 +20,14 @@ describe('saves into one folder at once', () => {
     dirs.push(await mkdtemp(join(tmpdir(), 'cnn-concurrent-')));
     return dirs.at(-1)!;
   };
-  let childScript: (name: string) => string;
+  let children: Awaited<ReturnType<typeof buildForChildren>>;
   beforeAll(async () => {
     cnn.setBackend(cpu());
-    childScript = await buildForChildren();
+    children = await buildForChildren();
   });
-  afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+  afterAll(() =>
+    Promise.all([children.remove(), ...dirs.map((dir) => rm(dir, { recursive: true, force: true }))]),
+  );
 
   it('two saves racing in one process leave one complete model and no stray files', async () => {
     const dir = await newDir();
@@ -62,14 +64,14 @@ describe('saves into one folder at once', () => {
     const candidates = await Promise.all(seeds.map((seed) => weightsOf(tinyNet(seed).initialize())));
     await saveModel(tinyNet(40).initialize(), dir);
     const saves = 40;
-    const children = [
-      spawnChild(childScript('save-loop.ts'), [dir, '41,42', '0', String(saves)]),
-      spawnChild(childScript('save-loop.ts'), [dir, '43,44', '0', String(saves)]),
+    const savers = [
+      spawnChild(children.script('save-loop.ts'), [dir, '41,42', '0', String(saves)]),
+      spawnChild(children.script('save-loop.ts'), [dir, '43,44', '0', String(saves)]),
     ];
-    await Promise.all(children.map((c) => c.printed('ready')));
-    for (const c of children) c.process.stdin!.write('go\n');
+    await Promise.all(savers.map((c) => c.printed('ready')));
+    for (const c of savers) c.process.stdin!.write('go\n');
     let running = true;
-    const exits = Promise.all(children.map((c) => c.closed)).finally(() => (running = false));
+    const exits = Promise.all(savers.map((c) => c.closed)).finally(() => (running = false));
     let loads = 0;
     while (running) {
       expect(await whichOf(await loadModel(dir), candidates)).toBeGreaterThanOrEqual(0);

@@ -21,13 +21,13 @@ function random(seed: number): () => number {
 
 describe('crash safety', () => {
   let dir: string;
-  let childScript: (name: string) => string;
+  let children: Awaited<ReturnType<typeof buildForChildren>>;
   beforeAll(async () => {
     cnn.setBackend(cpu());
-    childScript = await buildForChildren();
+    children = await buildForChildren();
     dir = await mkdtemp(join(tmpdir(), 'cnn-crash-'));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => Promise.all([children.remove(), rm(dir, { recursive: true, force: true })]));
 
   it('a save SIGKILLed at random moments leaves the old or the new model; the next save leaves no stray files', {
     timeout: 90_000,
@@ -43,7 +43,12 @@ describe('crash safety', () => {
     let leftBehind = 0;
     await saveModel(models[0]!, dir);
     for (let kill = 0; kill < kills; kill++) {
-      const child = spawnChild(childScript('save-loop.ts'), [dir, seeds.join(','), String(held + 1), '0']);
+      const child = spawnChild(children.script('save-loop.ts'), [
+        dir,
+        seeds.join(','),
+        String(held + 1),
+        '0',
+      ]);
       await child.printed('ready');
       child.process.stdin!.write('go\n');
       await sleep(next() * 40);

@@ -28,14 +28,14 @@ function terminal(): { stream: NodeJS.WriteStream; output: () => string } {
 }
 
 describe('progressBar', () => {
-  let childScript: (name: string) => string;
+  let children: Awaited<ReturnType<typeof buildForChildren>>;
   let dir: string;
   beforeAll(async () => {
     cnn.setBackend(cpu());
-    childScript = await buildForChildren();
+    children = await buildForChildren();
     dir = await mkdtemp(join(tmpdir(), 'cnn-progress-'));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => Promise.all([children.remove(), rm(dir, { recursive: true, force: true })]));
 
   const train = (callbacks: cnn.Callbacks[], failAt?: number) => {
     const model = tinyNet(1).compile({
@@ -90,7 +90,8 @@ describe('progressBar', () => {
     { timeout: 30_000 },
     async (mode, ended) => {
       const out = join(dir, `${mode}.txt`);
-      const { code, signal, stderr } = await spawnChild(childScript('progress-exit.ts'), [out, mode]).closed;
+      const { code, signal, stderr } = await spawnChild(children.script('progress-exit.ts'), [out, mode])
+        .closed;
       expect({ code, signal }, stderr).toEqual(ended);
       const output = await readFile(out, 'utf8');
       expect(output).toContain(HIDE);

@@ -48,7 +48,8 @@ const binaryRows: Record<BinaryOp, BinaryRow> = {
   pow(a, ai, sa, b, bi, sb, out, o, n) {
     for (let t = 0; t < n; t++, ai += sa, bi += sb) {
       const p = a[ai] ** b[bi];
-      out[o + t] = p === p || Math.abs(a[ai]) !== 1 || (a[ai] === -1 && Number.isFinite(b[bi])) ? p : 1;
+      out[o + t] =
+        !Number.isNaN(p) || Math.abs(a[ai]) !== 1 || (a[ai] === -1 && Number.isFinite(b[bi])) ? p : 1;
     }
   },
   equal(a, ai, sa, b, bi, sb, out, o, n) {

@@ -8,6 +8,16 @@ import { broadcastStrides, ravel, size, unravel } from '../indexing.js';
 
 type T = KernelTensor<Float32Array>;
 
+/**
+ * IEEE 754 pow: `1 ** y` and `(-1) ** ±Infinity` are 1 (ECMAScript's `**` gives NaN there, and agrees
+ * everywhere else).
+ */
+function ieeePow(a: number, b: number): number {
+  if (a === 1) return 1;
+  if (a === -1 && Math.abs(b) === Number.POSITIVE_INFINITY) return 1;
+  return a ** b;
+}
+
 /** One binary op on two numbers (see core's `BinaryOp` for the edge cases). */
 function binaryScalar(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
@@ -24,7 +34,7 @@ function binaryScalar(op: BinaryOp): (a: number, b: number) => number {
     case 'minimum':
       return (a, b) => Math.min(a, b);
     case 'pow':
-      return (a, b) => a ** b; // ECMAScript exponentiation, edge cases included
+      return ieeePow;
     case 'equal':
       return (a, b) => (a === b ? 1 : 0); // NaN equals nothing
     case 'greater':

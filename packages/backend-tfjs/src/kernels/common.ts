@@ -35,6 +35,6 @@ export function mask(cond: tf.Tensor): tf.Tensor {
 }
 
 /** Where x is NaN (a bool tensor): NaN is the one value not equal to itself. */
-export function isNaN(x: tf.Tensor): tf.Tensor {
+export function isNaNMask(x: tf.Tensor): tf.Tensor {
   return tf.notEqual(x, x);
 }

@@ -2,13 +2,13 @@
 
 import type { BinaryOp, UnaryOp } from '@cnn/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { input, isNaN, mask, type T } from './common.js';
+import { input, isNaNMask, mask, type T } from './common.js';
 
 /** tfjs-wasm's maximum/minimum return the other operand for a NaN; ours propagate it (a + b is NaN then). */
 const propagatingNaN =
   (op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
   (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-    tf.where(tf.logicalOr(isNaN(a), isNaN(b)), tf.add(a, b), op(a, b));
+    tf.where(tf.logicalOr(isNaNMask(a), isNaNMask(b)), tf.add(a, b), op(a, b));
 
 /** IEEE pow: tfjs-cpu uses Math.pow, which gives NaN for 1 ** NaN and (-1) ** ±Infinity; IEEE gives 1. */
 function ieeePow(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -42,7 +42,7 @@ const unaryOps: Record<UnaryOp, (x: tf.Tensor) => tf.Tensor> = {
   square: (x) => tf.square(x),
   abs: (x) => tf.abs(x),
   // tfjs's sign(NaN) is 0; ours is NaN.
-  sign: (x) => tf.where(isNaN(x), x, tf.sign(x)),
+  sign: (x) => tf.where(isNaNMask(x), x, tf.sign(x)),
   reciprocal: (x) => tf.reciprocal(x),
 };
 

@@ -11,7 +11,7 @@
 
 import type { AvgPool2DAttrs, Pool2DAttrs, Shape } from '@cnn/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { input, input4d, isNaN, mask, type T } from './common.js';
+import { input, input4d, isNaNMask, mask, type T } from './common.js';
 import {
   padForWindows,
   realTapCounts,
@@ -64,7 +64,7 @@ export function maxPool(x: T, attrs: PoolWindow): tf.Tensor {
   const nonEmpty = nonEmptyWindows(axes);
   const finite = nonEmpty ? tf.where(tf.cast(nonEmpty, 'bool'), y, tf.zerosLike(y)) : y;
   // tfjs's max pooling skips NaN (cpu) or loses it (wasm); ours propagates it: windows holding one are NaN.
-  const nanWindows = windowMax(padForWindows(mask(isNaN(xt)) as tf.Tensor4D, axes, 0), axes, attrs);
+  const nanWindows = windowMax(padForWindows(mask(isNaNMask(xt)) as tf.Tensor4D, axes, 0), axes, attrs);
   return tf.where(tf.greater(nanWindows, 0), tf.fill(finite.shape, Number.NaN), finite);
 }
 
@@ -84,7 +84,7 @@ const BELOW_HIGHEST_FLOAT = 3.4028232635611926e38;
  */
 export function maxPoolBackprop(dy: T, x: T, attrs: PoolWindow, native: boolean): tf.Tensor {
   // The native kernel skips NaN; ours routes to the first NaN. On tfjs-cpu the check is a cheap sync read.
-  const nanFree = () => tf.any(isNaN(input(x))).dataSync()[0] === 0;
+  const nanFree = () => tf.any(isNaNMask(input(x))).dataSync()[0] === 0;
   if (!native || !undilated(attrs) || !nanFree()) return composedMaxPoolBackprop(dy, x, attrs);
   const axes = axesOf(x.shape, attrs);
   const xp = padForWindows(tf.maximum(input4d(x), LOWEST_FLOAT), axes, -Infinity);
@@ -115,7 +115,7 @@ function composedMaxPoolBackprop(dy: T, x: T, attrs: PoolWindow): tf.Tensor {
   // NaN must win the window: it becomes the highest float, and every number is clipped below it.
   const xt = input4d(x);
   const clipped = tf.where(
-    isNaN(xt),
+    isNaNMask(xt),
     tf.fill(xt.shape, HIGHEST_FLOAT),
     tf.clipByValue(xt, LOWEST_FLOAT, BELOW_HIGHEST_FLOAT),
   );

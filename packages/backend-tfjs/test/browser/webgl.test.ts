@@ -1,4 +1,4 @@
-import { cpu } from '@cnn/backend-cpu';
+import { reference } from '@cnn/backend-reference';
 import { describeBackend } from '@cnn/conformance/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, inject, it } from 'vitest';
@@ -12,10 +12,10 @@ it('runs on the webgl engine with float32 textures', async () => {
   expect(tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')).toBe(true);
 });
 
-// The whole conformance suite on tfjs's webgl engine in headless Chromium (SwiftShader), backend-cpu as the
-// differential reference.
+// The whole conformance suite on tfjs's webgl engine in headless Chromium (SwiftShader), the reference backend
+// as the differential reference.
 describeBackend('tfjs-webgl', tfjsWebgl, {
   tolerance: 'webgl',
-  reference: cpu,
+  reference,
   fixtures: inject('conformanceFixtures'),
 });

@@ -29,7 +29,8 @@ function filled(op: string, shape: Shape, value: number, backend?: Backend): Ten
   return upload(new Float32Array(sizeOf(shape)).fill(value), shape, backend);
 }
 
-export const fill = (shape: Shape, value: number, backend?: Backend): Tensor => filled('fill', shape, value, backend);
+export const fill = (shape: Shape, value: number, backend?: Backend): Tensor =>
+  filled('fill', shape, value, backend);
 export const zeros = (shape: Shape, backend?: Backend): Tensor => filled('zeros', shape, 0, backend);
 export const ones = (shape: Shape, backend?: Backend): Tensor => filled('ones', shape, 1, backend);
 

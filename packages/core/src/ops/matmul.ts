@@ -2,9 +2,9 @@ import { tidy } from '../memory.js';
 import { assertRank, assertTensor, broadcastShapes, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, mul } from './elementwise.js';
-import { sumTo } from './reduce.js';
 import { reshape } from './layout.js';
 import { runKernel } from './op.js';
+import { sumTo } from './reduce.js';
 
 /**
  * Matrix product with numpy semantics: `a[..., M, K] · b[..., K, N]`, batch dims broadcast, 1-D operands
@@ -43,28 +43,34 @@ function matMulKernel(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boo
   }
   const batch = broadcastShapes('matMul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const out = [...batch, m, n];
-  return runKernel('matMul', [a, b], out, (backend, ka, kb) => backend.matMul(ka!, kb!, transposeA, transposeB, out), {
-    empty: 0,
-    grad: (dy, [a, b]) => {
-      // C = op(A)·op(B): each case below is dC·op(B)ᵀ and op(A)ᵀ·dC, written back in A's and B's own layout.
-      let da: Tensor;
-      let db: Tensor;
-      if (!transposeA && !transposeB) {
-        da = matMulKernel(dy, b!, false, true);
-        db = matMulKernel(a!, dy, true, false);
-      } else if (transposeA && !transposeB) {
-        da = matMulKernel(b!, dy, false, true);
-        db = matMulKernel(a!, dy, false, false);
-      } else if (!transposeA && transposeB) {
-        da = matMulKernel(dy, b!, false, false);
-        db = matMulKernel(dy, a!, true, false);
-      } else {
-        da = matMulKernel(b!, dy, true, true);
-        db = matMulKernel(dy, a!, true, true);
-      }
-      return [sumTo(da, a!.shape), sumTo(db, b!.shape)];
+  return runKernel(
+    'matMul',
+    [a, b],
+    out,
+    (backend, ka, kb) => backend.matMul(ka!, kb!, transposeA, transposeB, out),
+    {
+      empty: 0,
+      grad: (dy, [a, b]) => {
+        // C = op(A)·op(B): each case below is dC·op(B)ᵀ and op(A)ᵀ·dC, written back in A's and B's own layout.
+        let da: Tensor;
+        let db: Tensor;
+        if (!transposeA && !transposeB) {
+          da = matMulKernel(dy, b!, false, true);
+          db = matMulKernel(a!, dy, true, false);
+        } else if (transposeA && !transposeB) {
+          da = matMulKernel(b!, dy, false, true);
+          db = matMulKernel(a!, dy, false, false);
+        } else if (!transposeA && transposeB) {
+          da = matMulKernel(dy, b!, false, false);
+          db = matMulKernel(dy, a!, true, false);
+        } else {
+          da = matMulKernel(b!, dy, true, true);
+          db = matMulKernel(dy, a!, true, true);
+        }
+        return [sumTo(da, a!.shape), sumTo(db, b!.shape)];
+      },
     },
-  });
+  );
 }
 
 /** A fully connected layer's linear part: `x[N, in] · w[in, out] + bias[out]`. */

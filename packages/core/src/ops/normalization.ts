@@ -1,5 +1,5 @@
-import type { LRNAttrs } from '../backend.js';
 import { valueAndGrads } from '../autograd.js';
+import type { LRNAttrs } from '../backend.js';
 import { tidy } from '../memory.js';
 import { assertFinite, assertPositiveInt, assertRank, assertTensor, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';

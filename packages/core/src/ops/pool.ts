@@ -47,7 +47,10 @@ function poolAttrs(op: string, x: Tensor, options: Pool2DOptions): { attrs: Pool
       strides[axis],
       ceil,
     );
-  return { attrs: { kernel, strides, pads, dilations }, out: [n, size(0, 'height', h), size(1, 'width', w), c] };
+  return {
+    attrs: { kernel, strides, pads, dilations },
+    out: [n, size(0, 'height', h), size(1, 'width', w), c],
+  };
 }
 
 /** Max pooling: the largest value in each window, per channel (NaN if the window holds one). */
@@ -85,11 +88,11 @@ function valueAtArgmax(g: Tensor, x: Tensor, attrs: Pool2DAttrs, out: Shape): Te
     const real = windowTaps(ones(x.shape, x.backend), attrs, out);
     const xs = windowTaps(x, attrs, out);
     const gs = windowTaps(g, attrs, out);
-    const isNaN = (t: Tensor) => sub(1, equal(t, t));
+    const nanMask = (t: Tensor) => sub(1, equal(t, t));
     let taken: Tensor = zeros(out, x.backend);
     let result: Tensor = zeros(out, x.backend);
     xs.forEach((xt, tap) => {
-      const hit = mul(real[tap]!, add(equal(xt, y), mul(isNaN(xt), isNaN(y))));
+      const hit = mul(real[tap]!, add(equal(xt, y), mul(nanMask(xt), nanMask(y))));
       const first = mul(hit, sub(1, taken));
       taken = add(taken, first);
       result = add(result, where(first, gs[tap]!, 0));
@@ -112,7 +115,11 @@ function windowTaps(x: Tensor, attrs: Pool2DAttrs, out: Shape): Tensor[] {
   const taps: Tensor[] = [];
   for (let a = 0; a < kernel[0]; a++) {
     for (let b = 0; b < kernel[1]; b++) {
-      const block = slice(padded, [0, a * dilations[0], b * dilations[1], 0], [n, ho * strides[0], wo * strides[1], c]);
+      const block = slice(
+        padded,
+        [0, a * dilations[0], b * dilations[1], 0],
+        [n, ho * strides[0], wo * strides[1], c],
+      );
       const strided = reshape(block, [n, ho, strides[0], wo, strides[1], c]);
       taps.push(reshape(slice(strided, [0, 0, 0, 0, 0, 0], [n, ho, 1, wo, 1, c]), out));
     }

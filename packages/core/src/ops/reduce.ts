@@ -1,6 +1,5 @@
-import type { ReduceOp } from '../backend.js';
+import type { ReduceOp, Shape } from '../backend.js';
 import { tidy } from '../memory.js';
-import type { Shape } from '../backend.js';
 import { assertTensor, fmt, normalizeAxis, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { div, equal, exp, log, mul, sub } from './elementwise.js';
@@ -120,7 +119,17 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
         while (y.shape[axis]! * 2 <= n) y = concat([y, y], axis);
         if (y.shape[axis] !== n) {
           const rest = y.shape.map((d, i) => (i === axis ? n - d : -1));
-          y = concat([y, slice(y, y.shape.map(() => 0), rest)], axis);
+          y = concat(
+            [
+              y,
+              slice(
+                y,
+                y.shape.map(() => 0),
+                rest,
+              ),
+            ],
+            axis,
+          );
         }
       });
       return y;

@@ -17,6 +17,7 @@ describe('model files', () => {
     cnn.setBackend(cpu());
     dir = await mkdtemp(join(tmpdir(), 'cnn-model-'));
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('round-trips topology and weights: the loaded model predicts the same', async () => {
     const model = smallNet().initialize();

@@ -3,9 +3,9 @@
  * loaded by dynamic import when asked for, so a missing package or an engine that cannot start becomes a
  * 'not available: <reason>' row instead of breaking the run.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Backend } from '@cnn/core';
+import '@cnn/backend-cpu';
+import '@cnn/backend-tfjs';
+import { type Backend, initBackend, registeredBackends } from '@cnn/core';
 import type { SubjectImpl } from './engines/types.js';
 
 export interface SubjectInfo {
@@ -16,31 +16,13 @@ export interface SubjectInfo {
   description: string;
 }
 
+/** Our backends are what the backend packages registered (the reference backend checks, it is not timed). */
+const OURS: readonly SubjectInfo[] = registeredBackends()
+  .filter((b) => b.name !== 'reference')
+  .map((b) => ({ id: b.name, label: b.name, kind: 'ours', description: b.description }));
+
 export const SUBJECTS: readonly SubjectInfo[] = [
-  {
-    id: 'cpu',
-    label: 'cpu',
-    kind: 'ours',
-    description: '@cnn/backend-cpu: TypeScript kernels on Float32Array (the reference)',
-  },
-  {
-    id: 'tfjs-cpu',
-    label: 'tfjs-cpu',
-    kind: 'ours',
-    description: '@cnn/backend-tfjs on the TF.js cpu engine',
-  },
-  {
-    id: 'tfjs-wasm',
-    label: 'tfjs-wasm',
-    kind: 'ours',
-    description: '@cnn/backend-tfjs on the TF.js wasm engine (SIMD, 1 thread)',
-  },
-  {
-    id: 'gpujs',
-    label: 'gpujs',
-    kind: 'ours',
-    description: '@cnn/backend-gpujs (gpu.js; headless-gl in Node)',
-  },
+  ...OURS,
   {
     id: 'tf-cpu',
     label: 'TF.js cpu',
@@ -72,58 +54,21 @@ export function subjectInfo(id: string): SubjectInfo {
   return info;
 }
 
-/** Our backends: the package, its factory export, and the workspace folder to look in when not a dependency. */
-const OUR_BACKENDS: Record<string, { module: string; factories: string[]; folder: string }> = {
-  cpu: { module: '@cnn/backend-cpu', factories: ['cpu'], folder: 'backend-cpu' },
-  'tfjs-cpu': { module: '@cnn/backend-tfjs', factories: ['tfjsCpu'], folder: 'backend-tfjs' },
-  'tfjs-wasm': { module: '@cnn/backend-tfjs', factories: ['tfjsWasm'], folder: 'backend-tfjs' },
-  gpujs: {
-    module: '@cnn/backend-gpujs',
-    factories: ['gpujs', 'createBackend', 'default'],
-    folder: 'backend-gpujs',
-  },
-};
-
 const messageOf = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 
-/** Imports a package by name, or else from its built folder in the workspace (for backends added later). */
-async function importPackage(module: string, folder: string): Promise<Record<string, unknown>> {
-  try {
-    return (await import(module)) as Record<string, unknown>;
-  } catch (first) {
-    const entry = fileURLToPath(new URL(`../../../packages/${folder}/dist/index.js`, import.meta.url));
-    if (!existsSync(entry)) {
-      const built = existsSync(
-        fileURLToPath(new URL(`../../../packages/${folder}/package.json`, import.meta.url)),
-      );
-      throw new Error(
-        built
-          ? `${module} is in the workspace but not built (run pnpm build)`
-          : `${module} is not in this workspace yet (${(first as { code?: string }).code ?? messageOf(first)})`,
-      );
-    }
-    return (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
-  }
-}
-
 export async function loadOurBackend(id: string): Promise<Backend> {
-  const entry = OUR_BACKENDS[id];
-  if (!entry) throw new Error(`'${id}' is not one of our backends`);
-  const mod = await importPackage(entry.module, entry.folder);
-  const name = entry.factories.find((f) => typeof mod[f] === 'function');
-  if (!name) throw new Error(`${entry.module} exports none of ${entry.factories.join(', ')}`);
   try {
-    return await (mod[name] as () => Backend | Promise<Backend>)();
+    return await initBackend(id);
   } catch (error) {
-    throw new Error(`${entry.module} ${name}() failed: ${messageOf(error)}`);
+    throw new Error(`backend '${id}' cannot start here: ${messageOf(error)}`);
   }
 }
 
 /** Loads a subject; throws (with the reason) where it is not available on this machine. */
 export async function loadSubject(id: string): Promise<SubjectImpl> {
   subjectInfo(id);
-  if (id in OUR_BACKENDS) {
+  if (OURS.some((s) => s.id === id)) {
     const backend = await loadOurBackend(id);
     const { ourSubject } = await import('./engines/ours.js');
     return ourSubject(backend);

@@ -1,28 +1,22 @@
-import type { Backend } from '@cnn/core';
+import '@cnn/backend-cpu';
+import '@cnn/backend-tfjs';
+import { type Backend, initBackend, registeredBackends } from '@cnn/core';
 
 /**
- * The backends the app can run on, by CLI name. Each is loaded only when asked for, so a backend whose
- * package (or native/WebGL support) is missing fails with a message instead of breaking the others.
+ * The backends the app can run on: whatever the backend packages it depends on registered in core's
+ * registry (the reference backend is for correctness checks, not training runs).
  */
-const backends: Record<string, { module: string; factory: string }> = {
-  cpu: { module: '@cnn/backend-cpu', factory: 'cpu' },
-  'tfjs-cpu': { module: '@cnn/backend-tfjs', factory: 'tfjsCpu' },
-  'tfjs-wasm': { module: '@cnn/backend-tfjs', factory: 'tfjsWasm' },
-};
-
-export const backendNames = Object.keys(backends);
+export const backendNames = registeredBackends()
+  .map((b) => b.name)
+  .filter((name) => name !== 'reference');
 
 export async function createBackend(name: string): Promise<Backend> {
-  const entry = backends[name];
-  if (!entry) throw new Error(`unknown backend '${name}' (choose one of: ${backendNames.join(', ')})`);
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(entry.module);
-  } catch (error) {
-    throw new Error(
-      `backend '${name}' is not available: cannot load ${entry.module} (${(error as Error).message})`,
-    );
+  if (!backendNames.includes(name)) {
+    throw new Error(`unknown backend '${name}' (choose one of: ${backendNames.join(', ')})`);
   }
-  const factory = mod[entry.factory] as () => Backend | Promise<Backend>;
-  return factory();
+  try {
+    return await initBackend(name);
+  } catch (error) {
+    throw new Error(`backend '${name}' is not available here: ${(error as Error).message}`);
+  }
 }

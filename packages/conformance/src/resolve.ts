@@ -46,11 +46,12 @@ export async function resolveBackend(
   spec: string,
 ): Promise<{ name: string; create: () => Backend | Promise<Backend> }> {
   await loadInstalledBackends();
-  if (cnn.registeredBackends().includes(spec)) return { name: spec, create: () => cnn.initBackend(spec) };
+  const names = cnn.registeredBackends().map((b) => b.name);
+  if (names.includes(spec)) return { name: spec, create: () => cnn.initBackend(spec) };
   const looksLikeModule = spec.startsWith('.') || spec.startsWith('/') || spec.includes('/');
   if (!looksLikeModule) {
     throw new Error(
-      `no backend named '${spec}' (registered here: ${cnn.registeredBackends().join(', ') || 'none'}); or pass a module path`,
+      `no backend named '${spec}' (registered here: ${names.join(', ') || 'none'}); or pass a module path`,
     );
   }
   let mod: Record<string, unknown>;

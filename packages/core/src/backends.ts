@@ -131,9 +131,11 @@ export async function listBackends(): Promise<BackendInfo[]> {
   return out.sort((a, b) => b.priority - a.priority);
 }
 
-/** The registered names, without starting anything. */
-export function registeredBackends(): string[] {
-  return [...registry.keys()];
+/** The registered backends, without starting anything (highest priority first). */
+export function registeredBackends(): Omit<BackendInfo, 'available' | 'reason'>[] {
+  return [...registry.values()]
+    .map((e) => ({ name: e.name, description: e.description ?? '', priority: e.priority ?? 0 }))
+    .sort((a, b) => b.priority - a.priority);
 }
 
 // ---- instance ids, for error messages ----

@@ -1,5 +1,5 @@
 import type { Backend } from './backend.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 /**
  * A recorded op: its inputs and output as the tape saw them, and how to turn the output's gradient into
@@ -34,8 +34,6 @@ class Engine {
   private readonly tapes: Tape[] = [];
   /** Tensors created and not yet disposed. */
   numTensors = 0;
-  /** Set by `tensor.ts` (it cannot be imported here without a cycle): makes a handle sharing `t`'s id and storage. */
-  makeHandle: ((t: Tensor) => Tensor) | null = null;
 
   track(t: Tensor): void {
     this.numTensors++;
@@ -114,13 +112,20 @@ class Engine {
     }
   }
 
+  /** The tape's own handle on `t`: same id and storage, its own lifetime, in no `tidy` scope. */
+  private handle(t: Tensor): Tensor {
+    const handle = new Tensor(t.storage, t.shape, t.backend, t.id);
+    this.keep(handle);
+    return handle;
+  }
+
   /** Records an op on every open tape that tracks one of its inputs. */
   record(opName: string, inputs: readonly Tensor[], output: Tensor, backward: BackwardFn): void {
     let node: TapeNode | null = null;
     for (const tape of this.tapes) {
       if (!inputs.some((t) => tape.tracked.has(t.id))) continue;
       if (!node) {
-        const handle = this.makeHandle!;
+        const handle = (t: Tensor) => this.handle(t);
         node = { opName, inputs: inputs.map(handle), output: handle(output), backward, holds: 0 };
       }
       node.holds++;

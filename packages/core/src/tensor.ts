@@ -77,14 +77,6 @@ export class Tensor {
   }
 }
 
-// The tape keeps its own handle on every tensor a recorded op used: same id and storage, its own lifetime,
-// in no `tidy` scope.
-engine.makeHandle = (t) => {
-  const handle = new Tensor(t.storage, t.shape, t.backend, t.id);
-  engine.keep(handle);
-  return handle;
-};
-
 export type NestedArray = number | NestedArray[];
 
 export function sizeOf(shape: Shape): number {

@@ -34,6 +34,8 @@ export function createTfjsBackend(engine: Engine): TfjsBackend {
   const nativeMaxPoolGrad = engine === 'cpu';
   // tfjs-cpu accumulates sums in double; wasm and webgl in float32, where a sum can overflow.
   const floatSums = engine !== 'cpu';
+  // tfjs-webgl's division special-cases a == b (see elementwise.ts).
+  const exactDivision = engine !== 'webgl';
 
   /** Runs a kernel on our engine, freeing every intermediate; the output is a new float32 tensor of `out`. */
   const run = (kernel: () => tf.Tensor, out?: Shape): tf.Tensor => {
@@ -85,7 +87,7 @@ export function createTfjsBackend(engine: Engine): TfjsBackend {
     avgPoolBackprop: (dy, attrs, out) =>
       run(() => avgPoolBackprop(dy, out, { ...attrs, out: dy.shape }), out),
 
-    binary: (op, a, b, out) => run(() => binary(op, a, b), out),
+    binary: (op, a, b, out) => run(() => binary(op, a, b, exactDivision), out),
     unary: (op, x, out) => run(() => unary(op, x), out),
     activation: (x, act, out) => run(() => activation(x, act), out),
 

@@ -14,9 +14,7 @@ function centralDifference(f: (x: Float32Array) => number, x: Float32Array, i: n
 
 describe('the backend registry', () => {
   it('importing a backend package registers its names; setBackend takes a name', () => {
-    expect(cnn.registeredBackends()).toEqual(
-      expect.arrayContaining(['cpu', 'reference', 'tfjs-cpu', 'tfjs-wasm']),
-    );
+    expect(cnn.registeredBackends().map((b) => b.name)).toEqual(expect.arrayContaining(['cpu', 'reference']));
     const backend = cnn.setBackend('cpu');
     expect(backend.name).toBe('cpu');
     expect(cnn.setBackend('cpu')).toBe(backend); // one instance per name

@@ -34,6 +34,7 @@ export type {
   FitOptions,
   LossName,
 } from './model/training.js';
+export { TrainingError } from './model/training.js';
 export * from './ops/activation.js';
 export * from './ops/conv.js';
 export * from './ops/creation.js';

@@ -29,7 +29,21 @@ const binaryOps: Record<BinaryOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
   greater: (a, b) => mask(tf.greater(a, b)),
 };
 
-export function binary(op: BinaryOp, a: T, b: T): tf.Tensor {
+/**
+ * tfjs-webgl's division returns 1 whenever a == b, so 0/0 and ±Infinity/±Infinity come out 1, not NaN
+ * (`exactDivision` false: those cases are put right).
+ */
+function ieeeDivision(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const undefinedRatio = tf.logicalAnd(
+    tf.equal(tf.abs(a), tf.abs(b)),
+    tf.logicalOr(tf.equal(a, 0), tf.equal(tf.abs(a), Infinity)),
+  );
+  const q = tf.div(a, b);
+  return tf.where(undefinedRatio, tf.fill(q.shape, Number.NaN), q);
+}
+
+export function binary(op: BinaryOp, a: T, b: T, exactDivision: boolean): tf.Tensor {
+  if (op === 'div' && !exactDivision) return ieeeDivision(input(a), input(b));
   return binaryOps[op](input(a), input(b));
 }
 

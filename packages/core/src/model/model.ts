@@ -14,7 +14,14 @@ import { concat, slice } from '../ops/layout.js';
 import { Random } from '../random.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { type CompileConfig, type EpochLogs, evaluate, type FitOptions, fit } from './training.js';
+import {
+  type CompileConfig,
+  checkCompileConfig,
+  type EpochLogs,
+  evaluate,
+  type FitOptions,
+  fit,
+} from './training.js';
 
 export interface ModelConfig {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -41,6 +48,8 @@ export class Model {
   /** Generator for dropout masks and shuffling, seeded from `seed`. */
   readonly random: Random;
   private initialized = false;
+  private disposed = false;
+  private training = false;
   private compiled: CompileConfig | null = null;
 
   constructor(config: ModelConfig) {
@@ -106,8 +115,16 @@ export class Model {
     this.initialized = true;
   }
 
+  /** Refuses to run a disposed model (its weights are gone; running it would re-initialize them). */
+  assertAlive(op: string): void {
+    if (this.disposed) {
+      throw new Error(`${op}: model '${this.name}' has been disposed; build or load it again`);
+    }
+  }
+
   /** Initializes the weights from the seed unless they were initialized or set already. */
   ensureInitialized(): void {
+    this.assertAlive('model');
     if (this.initialized) return;
     // A model built on layers of another (e.g. to read intermediate outputs) shares their weights.
     if (this.variables.every((v) => v.value)) this.initialized = true;
@@ -159,6 +176,7 @@ export class Model {
 
   /** Inference on a batch (or split into batches of `batchSize`); returns the first output. */
   predict(x: Tensor | Tensor[], options: { batchSize?: number } = {}): Tensor {
+    this.assertAlive('predict');
     const xs = [x].flat();
     this.checkInputs('predict', xs);
     const n = xs[0]!.shape[0]!;
@@ -182,13 +200,23 @@ export class Model {
 
   /** Sets the optimizer, the loss and the metrics used by `fit` and `evaluate`. */
   compile(config: CompileConfig): this {
-    this.compiled = config;
+    this.compiled = checkCompileConfig(config);
     return this;
   }
 
   /** Trains on `x` (`[N, ...input shape]`) and `y` (labels `[N]` or targets); see `FitOptions`. */
   async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<EpochLogs[]> {
-    return fit(this, this.requireCompiled('fit'), x, y, options);
+    this.assertAlive('fit');
+    // Two fits at once would interleave their updates on the same weights.
+    if (this.training) {
+      throw new Error(`fit: model '${this.name}' is already training; wait for the running fit to finish`);
+    }
+    this.training = true;
+    try {
+      return await fit(this, this.requireCompiled('fit'), x, y, options);
+    } finally {
+      this.training = false;
+    }
   }
 
   /** Mean loss and accuracy on `x`, `y` in inference mode. */
@@ -197,6 +225,7 @@ export class Model {
     y: Tensor,
     options: { batchSize?: number } = {},
   ): Promise<{ loss: number; accuracy: number }> {
+    this.assertAlive('evaluate');
     return evaluate(this, this.requireCompiled('evaluate'), x, y, options);
   }
 
@@ -261,13 +290,14 @@ export class Model {
     ].join('\n');
   }
 
-  /** Disposes every weight. */
+  /** Disposes every weight; the model cannot be used afterwards. */
   dispose(): void {
     for (const v of this.variables) {
       v.value?.dispose();
       v.value = null;
     }
     this.initialized = false;
+    this.disposed = true;
   }
 
   /** Backend of the weights (after initialization). */

@@ -4,33 +4,111 @@ import { tidy } from '../memory.js';
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
 
-/** Updates weights from their gradients. The rules match PyTorch's `torch.optim`. */
+/**
+ * Updates weights from their gradients. The rules match PyTorch's `torch.optim`. A step is a transaction:
+ * `prepare` computes the new weights and state without touching anything, then `commit` applies them or
+ * `abort` drops them, so a step that would make a weight non-finite can be refused with nothing changed.
+ */
 export interface Optimizer {
   readonly name: string;
   /** The step size; may be changed between steps (a schedule, e.g. from an `onEpochBegin` callback). */
   learningRate: number;
-  /** One step: `grads[i]` is the gradient of `variables[i]`. */
+  /** One step, applied at once: `grads[i]` is the gradient of `variables[i]`. */
   step(variables: Variable[], grads: Tensor[]): void;
+  /** The new value of each variable for one step (kept out of every `tidy`); nothing is changed yet. */
+  prepare(variables: Variable[], grads: Tensor[]): Tensor[];
+  /** Applies the prepared step: the weights take `values`, the optimizer its new state. */
+  commit(variables: Variable[], values: Tensor[]): void;
+  /** Drops the prepared step: weights and state stay as they were. */
+  abort(values: Tensor[]): void;
   /** Frees the optimizer's state (momentum buffers, moments). */
   dispose(): void;
   getConfig(): Record<string, unknown>;
 }
 
-/** Optimizer state tensors, kept out of every `tidy`. */
+/** Optimizer state tensors, kept out of every `tidy`; new values wait (staged) until the step commits. */
 class SlotStore {
   private readonly slots = new Map<Variable, Tensor>();
+  private readonly staged = new Map<Variable, Tensor>();
   get(v: Variable): Tensor | undefined {
     return this.slots.get(v);
   }
-  set(v: Variable, t: Tensor): void {
+  stage(v: Variable, t: Tensor): void {
     engine.keep(t);
-    const old = this.slots.get(v);
-    if (old !== t) old?.dispose();
-    this.slots.set(v, t);
+    this.staged.get(v)?.dispose();
+    this.staged.set(v, t);
+  }
+  commit(): void {
+    for (const [v, t] of this.staged) {
+      const old = this.slots.get(v);
+      if (old !== t) old?.dispose();
+      this.slots.set(v, t);
+    }
+    this.staged.clear();
+  }
+  abort(): void {
+    this.staged.forEach((t) => t.dispose());
+    this.staged.clear();
   }
   dispose(): void {
+    this.abort();
     this.slots.forEach((t) => t.dispose());
     this.slots.clear();
+  }
+}
+
+/** What every optimizer shares: the learning rate's checks and the transaction around `prepare`. */
+abstract class BaseOptimizer implements Optimizer {
+  abstract readonly name: string;
+  abstract readonly config: { learningRate: number };
+  protected abstract readonly slots: readonly SlotStore[];
+  /** The step count after the prepared step commits (Adam's bias correction needs it). */
+  protected steps = 0;
+
+  get learningRate(): number {
+    return this.config.learningRate;
+  }
+  set learningRate(value: number) {
+    if (!(value > 0 && Number.isFinite(value)))
+      throw new Error(`${this.name}: learningRate must be a finite number > 0, got ${value}`);
+    this.config.learningRate = value;
+  }
+
+  /** The new value of variable `v` at step `t` (1-based), staging its state in the slot stores. */
+  protected abstract update(v: Variable, g: Tensor, t: number): Tensor;
+
+  prepare(variables: Variable[], grads: Tensor[]): Tensor[] {
+    if (variables.length !== grads.length) {
+      throw new Error(`${this.name}: ${variables.length} variables but ${grads.length} gradients`);
+    }
+    return variables.map((v, i) => {
+      const value = tidy(() => this.update(v, grads[i]!, this.steps + 1));
+      engine.keep(value);
+      return value;
+    });
+  }
+
+  commit(variables: Variable[], values: Tensor[]): void {
+    variables.forEach((v, i) => v.assign(values[i]!));
+    for (const store of this.slots) store.commit();
+    this.steps++;
+  }
+
+  abort(values: Tensor[]): void {
+    values.forEach((t) => t.dispose());
+    for (const store of this.slots) store.abort();
+  }
+
+  step(variables: Variable[], grads: Tensor[]): void {
+    this.commit(variables, this.prepare(variables, grads));
+  }
+
+  dispose(): void {
+    for (const store of this.slots) store.dispose();
+  }
+
+  getConfig() {
+    return { ...this.config };
   }
 }
 
@@ -47,46 +125,33 @@ export interface SGDConfig {
  * SGD as torch.optim.SGD: g += wd·w; v = μ·v + (1 - dampening)·g (v = g on the first step);
  * g = nesterov ? g + μ·v : v; w -= lr·g.
  */
-export class SGD implements Optimizer {
+export class SGD extends BaseOptimizer {
   readonly name = 'SGD';
   private readonly velocity = new SlotStore();
+  protected readonly slots = [this.velocity];
   readonly config: Required<SGDConfig>;
-  get learningRate(): number {
-    return this.config.learningRate;
-  }
-  set learningRate(value: number) {
-    if (!(value > 0 && Number.isFinite(value)))
-      throw new Error(`${this.name}: learningRate must be > 0, got ${value}`);
-    this.config.learningRate = value;
-  }
   constructor(config: SGDConfig) {
+    super();
     this.config = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...config };
     checkConfig('SGD', this.config);
+    checkFraction('SGD', 'momentum', this.config.momentum);
+    if (this.config.dampening > 1)
+      throw new Error(`SGD: dampening must be in [0, 1], got ${this.config.dampening}`);
     if (this.config.nesterov && (this.config.momentum <= 0 || this.config.dampening !== 0)) {
       throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
     }
   }
-  step(variables: Variable[], grads: Tensor[]): void {
+  protected update(v: Variable, grad: Tensor): Tensor {
     const { learningRate, momentum, dampening, nesterov, weightDecay } = this.config;
-    variables.forEach((v, i) => {
-      tidy(() => {
-        let g = grads[i]!;
-        if (weightDecay !== 0) g = add(g, mul(v.read(), weightDecay));
-        if (momentum !== 0) {
-          const previous = this.velocity.get(v);
-          const buffer = previous ? add(mul(previous, momentum), mul(g, 1 - dampening)) : add(g, 0);
-          this.velocity.set(v, buffer);
-          g = nesterov ? add(g, mul(buffer, momentum)) : buffer;
-        }
-        v.assign(sub(v.read(), mul(g, learningRate)));
-      });
-    });
-  }
-  dispose(): void {
-    this.velocity.dispose();
-  }
-  getConfig() {
-    return { ...this.config };
+    let g = grad;
+    if (weightDecay !== 0) g = add(g, mul(v.read(), weightDecay));
+    if (momentum !== 0) {
+      const previous = this.velocity.get(v);
+      const buffer = previous ? add(mul(previous, momentum), mul(g, 1 - dampening)) : add(g, 0);
+      this.velocity.stage(v, buffer);
+      g = nesterov ? add(g, mul(buffer, momentum)) : buffer;
+    }
+    return sub(v.read(), mul(g, learningRate));
   }
 }
 
@@ -104,21 +169,14 @@ export interface AdamConfig {
  * Adam as torch.optim.Adam (AdamW with `decoupledWeightDecay`): m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;
  * w -= lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + ε).
  */
-export class Adam implements Optimizer {
+export class Adam extends BaseOptimizer {
   readonly name = 'Adam';
   private readonly m = new SlotStore();
   private readonly v = new SlotStore();
-  private t = 0;
+  protected readonly slots = [this.m, this.v];
   readonly config: Required<AdamConfig>;
-  get learningRate(): number {
-    return this.config.learningRate;
-  }
-  set learningRate(value: number) {
-    if (!(value > 0 && Number.isFinite(value)))
-      throw new Error(`${this.name}: learningRate must be > 0, got ${value}`);
-    this.config.learningRate = value;
-  }
   constructor(config: AdamConfig = {}) {
+    super();
     this.config = {
       learningRate: 1e-3,
       beta1: 0.9,
@@ -129,37 +187,32 @@ export class Adam implements Optimizer {
       ...config,
     };
     checkConfig('Adam', this.config);
+    checkFraction('Adam', 'beta1', this.config.beta1);
+    checkFraction('Adam', 'beta2', this.config.beta2);
   }
-  step(variables: Variable[], grads: Tensor[]): void {
+  protected update(variable: Variable, grad: Tensor, t: number): Tensor {
     const { learningRate, beta1, beta2, epsilon, weightDecay, decoupledWeightDecay } = this.config;
-    this.t++;
-    const stepSize = learningRate / (1 - beta1 ** this.t);
-    const bias2 = Math.sqrt(1 - beta2 ** this.t);
-    variables.forEach((variable, i) => {
-      tidy(() => {
-        let g = grads[i]!;
-        let w = variable.read();
-        if (weightDecay !== 0) {
-          if (decoupledWeightDecay) w = mul(w, 1 - learningRate * weightDecay);
-          else g = add(g, mul(w, weightDecay));
-        }
-        const m0 = this.m.get(variable);
-        const v0 = this.v.get(variable);
-        const m = m0 ? add(mul(m0, beta1), mul(g, 1 - beta1)) : mul(g, 1 - beta1);
-        const v = v0 ? add(mul(v0, beta2), mul(square(g), 1 - beta2)) : mul(square(g), 1 - beta2);
-        this.m.set(variable, m);
-        this.v.set(variable, v);
-        variable.assign(sub(w, mul(div(m, add(div(sqrt(v), bias2), epsilon)), stepSize)));
-      });
-    });
+    const stepSize = learningRate / (1 - beta1 ** t);
+    const bias2 = Math.sqrt(1 - beta2 ** t);
+    let g = grad;
+    let w = variable.read();
+    if (weightDecay !== 0) {
+      if (decoupledWeightDecay) w = mul(w, 1 - learningRate * weightDecay);
+      else g = add(g, mul(w, weightDecay));
+    }
+    const m0 = this.m.get(variable);
+    const v0 = this.v.get(variable);
+    const m = m0 ? add(mul(m0, beta1), mul(g, 1 - beta1)) : mul(g, 1 - beta1);
+    const v = v0 ? add(mul(v0, beta2), mul(square(g), 1 - beta2)) : mul(square(g), 1 - beta2);
+    this.m.stage(variable, m);
+    this.v.stage(variable, v);
+    return sub(w, mul(div(m, add(div(sqrt(v), bias2), epsilon)), stepSize));
   }
-  dispose(): void {
-    this.m.dispose();
-    this.v.dispose();
-  }
-  getConfig() {
-    return { ...this.config };
-  }
+}
+
+/** Momentum-like coefficients: 1 or more never forgets (or divides by zero in Adam's bias correction). */
+function checkFraction(name: string, key: string, value: number): void {
+  if (!(value >= 0 && value < 1)) throw new Error(`${name}: ${key} must be in [0, 1), got ${value}`);
 }
 
 function checkConfig(name: string, config: object): void {

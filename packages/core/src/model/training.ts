@@ -2,7 +2,8 @@ import { valueAndGrads } from '../autograd.js';
 import type { CallContext, Variable } from '../layers/layer.js';
 import { keep, tidy } from '../memory.js';
 import { tensor } from '../ops/creation.js';
-import { equal, greater, mul } from '../ops/elementwise.js';
+import { add, equal, greater, mul, sub } from '../ops/elementwise.js';
+import { concat, reshape } from '../ops/layout.js';
 import { binaryCrossEntropy, meanSquaredError, softmaxCrossEntropy } from '../ops/loss.js';
 import { max, sum } from '../ops/reduce.js';
 import type { Random } from '../random.js';
@@ -11,7 +12,8 @@ import type { Tensor } from '../tensor.js';
 import type { Model } from './model.js';
 import type { Optimizer } from './optimizers.js';
 
-export type LossName = 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'meanSquaredError';
+export const lossNames = ['softmaxCrossEntropy', 'binaryCrossEntropy', 'meanSquaredError'] as const;
+export type LossName = (typeof lossNames)[number];
 
 export interface CompileConfig {
   optimizer: Optimizer;
@@ -57,6 +59,7 @@ export interface Callbacks {
 
 export interface FitOptions {
   epochs?: number;
+  /** Samples per step (default 32); larger than the data means one batch of all samples. */
   batchSize?: number;
   /** Reshuffle the samples every epoch (seeded by the model). Default true. */
   shuffle?: boolean;
@@ -67,6 +70,46 @@ export interface FitOptions {
    * `[n, ...sample shape]`, row-major), drawing from the model's seeded generator.
    */
   augment?: (values: Float32Array, shape: readonly number[], random: Random) => void;
+}
+
+/**
+ * `fit` stopped before finishing. The model's weights and the optimizer's state are those before the step
+ * that failed (nothing of that step was applied); `history` holds the epochs completed before it.
+ */
+export class TrainingError extends Error {
+  constructor(
+    message: string,
+    readonly history: EpochLogs[],
+    /** Where it stopped: epoch and batch (1-based) and the global step. */
+    readonly at: { epoch: number; batch: number; step: number },
+  ) {
+    super(message);
+    this.name = 'TrainingError';
+  }
+}
+
+/** Σ (t - t) over tensors: 0 when every value is finite, NaN when any is NaN or infinite. */
+function finiteProbe(tensors: readonly Tensor[]): Tensor {
+  return tensors.map((t) => sum(sub(t, t))).reduce((a, b) => add(a, b));
+}
+
+/** Checks a compile config before anything trains: a known loss and metric, an optimizer. */
+export function checkCompileConfig(config: CompileConfig): CompileConfig {
+  if (!config || typeof config !== 'object') throw new Error('compile: expected { optimizer, loss }');
+  if (!lossNames.includes(config.loss)) {
+    throw new Error(`compile: unknown loss '${String(config.loss)}' (known: ${lossNames.join(', ')})`);
+  }
+  const optimizer = config.optimizer as Partial<Optimizer> | undefined;
+  if (!optimizer || typeof optimizer.prepare !== 'function' || typeof optimizer.commit !== 'function') {
+    throw new Error(
+      'compile: optimizer must be an Optimizer (e.g. new SGD({ learningRate: 0.01 }) or new Adam())',
+    );
+  }
+  for (const metric of config.metrics ?? []) {
+    if (metric !== 'accuracy')
+      throw new Error(`compile: unknown metric '${String(metric)}' (known: accuracy)`);
+  }
+  return config;
 }
 
 /** Per-sample losses are averaged; accuracy counts matches. Both computed from the same forward pass. */
@@ -144,15 +187,50 @@ function checkLabels(
   if (y.shape[0] !== n)
     throw new Error(`${op}: x has ${n} samples but y has ${y.shape[0]} (y shape ${fmt(y.shape)})`);
   const outShape = model.outputs[0]!.shape;
+  const classes = outShape[outShape.length - 1]!;
   if (loss === 'softmaxCrossEntropy' && y.rank === 1) {
-    const classes = outShape[outShape.length - 1]!;
     labels.forEach((v, i) => {
       if (!Number.isInteger(v) || v < 0 || v >= classes) {
         throw new Error(`${op}: label ${v} of sample ${i} is not a class index in [0, ${classes - 1}]`);
       }
     });
-  } else if (y.rank !== outShape.length + 1 || outShape.some((d, i) => d !== y.shape[i + 1])) {
-    throw new Error(`${op}: y has shape ${fmt(y.shape)} but the model outputs [batch,${outShape.join(',')}]`);
+    return;
+  }
+  if (y.rank !== outShape.length + 1 || outShape.some((d, i) => d !== y.shape[i + 1])) {
+    throw new Error(
+      `${op}: y has shape ${fmt(y.shape)} but the model outputs [batch,${outShape.join(',')}]${loss === 'softmaxCrossEntropy' ? ' (or pass class indices [batch])' : ''}`,
+    );
+  }
+  assertFiniteData(op, 'y', labels, y.shape);
+  if (loss === 'softmaxCrossEntropy') {
+    // Targets on the class axis must be one-hot or probability rows: non-negative, summing to 1.
+    for (let row = 0; row < labels.length / classes; row++) {
+      let total = 0;
+      for (let c = 0; c < classes; c++) {
+        const v = labels[row * classes + c]!;
+        if (v < 0 || v > 1) {
+          throw new Error(
+            `${op}: y row ${row} holds ${v}; targets must be class indices or one-hot / probability rows`,
+          );
+        }
+        total += v;
+      }
+      if (Math.abs(total - 1) > 1e-3) {
+        throw new Error(`${op}: y row ${row} sums to ${total}; one-hot / probability rows sum to 1`);
+      }
+    }
+  }
+}
+
+/** Refuses NaN and infinite data before it reaches the weights, naming the sample. */
+function assertFiniteData(op: string, name: string, values: Float32Array, shape: readonly number[]): void {
+  const sampleSize = values.length / Math.max(1, shape[0]!);
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]!)) {
+      throw new Error(
+        `${op}: ${name} holds ${values[i]} in sample ${Math.floor(i / sampleSize)} (${name} shape ${fmt(shape)})`,
+      );
+    }
   }
 }
 
@@ -181,7 +259,15 @@ export async function fit(
   const n = x.shape[0]!;
   if (n === 0) throw new Error('fit: x has no samples');
   const [xHost, yHost] = [await toHost(x), await toHost(y)];
+  assertFiniteData('fit', 'x', xHost.values, x.shape);
   checkLabels('fit', model, compiled.loss, y, n, yHost.values);
+  if (options.validationData) {
+    const [vx, vy] = options.validationData;
+    model.checkInputs('fit (validationData)', [vx]);
+    assertFiniteData('fit (validationData)', 'x', (await toHost(vx)).values, vx.shape);
+    const vyHost = await toHost(vy);
+    checkLabels('fit (validationData)', model, compiled.loss, vy, vx.shape[0]!, vyHost.values);
+  }
   const callbacks = [options.callbacks ?? []].flat();
   const wantAccuracy = compiled.metrics?.includes('accuracy') ?? false;
   const variables = model.trainableVariables;
@@ -200,7 +286,10 @@ export async function fit(
     for (let b = 0; b < batches; b++) {
       step++;
       const indices = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
-      const [lossTensor, correctTensor] = tidy(() => {
+      const optimizer = compiled.optimizer;
+      let proposed: Tensor[] = [];
+      let updates: [Variable, Tensor][] = [];
+      const [checks, correctTensor] = tidy(() => {
         const augment = options.augment;
         const xb = batchOf(
           xHost,
@@ -223,23 +312,36 @@ export async function fit(
           },
           variables.map((v) => v.read()),
         );
-        compiled.optimizer.step(variables, grads);
-        for (const [variable, value] of ctx.updates) variable.assign(value);
-        return [value, hits];
+        // The step is prepared, not applied: it is committed below only if everything it would write,
+        // and the loss, is finite (one read-back gives both).
+        proposed = optimizer.prepare(variables, grads);
+        updates = ctx.updates.map(([v, t]) => [v, keep(t)]);
+        // A non-finite gradient or optimizer state always reaches the weight it updates, so the weights suffice.
+        const probe = finiteProbe([value, ...proposed, ...updates.map(([, t]) => t)]);
+        return [keep(concat([reshape(value, [1]), reshape(probe, [1])], 0)), hits];
       });
-      const lossValue = (await lossTensor.data())[0]!;
-      lossTensor.dispose();
-      if (!Number.isFinite(lossValue)) {
+      const [lossValue, probeValue] = await checks.data();
+      checks.dispose();
+      if (!Number.isFinite(lossValue) || !Number.isFinite(probeValue)) {
+        optimizer.abort(proposed);
+        updates.forEach(([, t]) => t.dispose());
         (correctTensor as Tensor | null)?.dispose();
-        throw new Error(
-          `fit: the loss became ${lossValue} at epoch ${epoch}, batch ${b + 1} (step ${step}); lower the learning rate or check the data for NaN/Inf`,
+        const what = Number.isFinite(lossValue!)
+          ? 'a gradient or an updated weight became non-finite'
+          : `the loss became ${lossValue}`;
+        throw new TrainingError(
+          `fit: ${what} at epoch ${epoch}, batch ${b + 1} (step ${step}); that step was not applied, so the weights and optimizer state are those before it (lower the learning rate or check the data for NaN/Inf). error.history holds the ${history.length} completed epoch(s).`,
+          history,
+          { epoch, batch: b + 1, step },
         );
       }
+      optimizer.commit(variables, proposed);
+      for (const [variable, value] of updates) variable.assign(value);
       if (correctTensor) {
         correct += (await (correctTensor as Tensor).data())[0]!;
         (correctTensor as Tensor).dispose();
       }
-      lossSum += lossValue * indices.length;
+      lossSum += lossValue! * indices.length;
       seen += indices.length;
       const elapsed = (performance.now() - started) / 1000;
       for (const c of callbacks) {
@@ -289,7 +391,9 @@ export async function evaluate(
   checkPositiveInt('evaluate', 'batchSize', batchSize);
   model.checkInputs('evaluate', [x]);
   const n = x.shape[0]!;
+  if (n === 0) throw new Error('evaluate: x has no samples (a mean over nothing is undefined)');
   const [xHost, yHost] = [await toHost(x), await toHost(y)];
+  assertFiniteData('evaluate', 'x', xHost.values, x.shape);
   checkLabels('evaluate', model, compiled.loss, y, n, yHost.values);
   let lossSum = 0;
   let correct = 0;

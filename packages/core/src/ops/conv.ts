@@ -68,6 +68,16 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, options: Conv2DTransp
     throw new Error(`${op}: input channels ${inC} are not divisible by groups ${groups}`);
   const strides = toPair(op, 'strides', options.strides, 1);
   const dilations = toPair(op, 'dilations', options.dilations, 1);
+  // Each argument is checked on its own, before any is used, so an error names the one that is wrong.
+  strides.forEach((v, i) => assertPositiveInt(op, `stride ${i === 0 ? 'height' : 'width'}`, v));
+  dilations.forEach((v, i) => assertPositiveInt(op, `dilation ${i === 0 ? 'height' : 'width'}`, v));
+  if (options.outputSize !== undefined) {
+    const size = options.outputSize as readonly unknown[];
+    if (!Array.isArray(size) || size.length !== 2) {
+      throw new Error(`${op}: outputSize must be [height, width], got ${JSON.stringify(options.outputSize)}`);
+    }
+    size.forEach((v, i) => assertPositiveInt(op, `outputSize ${i === 0 ? 'height' : 'width'}`, v as number));
+  }
   const outputPadding = toPair(op, 'outputPadding', options.outputPadding, 0);
   outputPadding.forEach((p, i) => {
     if (!Number.isInteger(p) || p < 0 || p >= strides[i]!) {
@@ -95,6 +105,12 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, options: Conv2DTransp
     pads = [...resolvePads(op, padding, [h, w], [kh, kw], strides, dilations)];
   }
   const kernelPads = pads.map((p) => Math.max(0, p)) as unknown as Pads4;
+  if (options.outputSize && kernelPads.some((p, i) => p >= extents[i % 2]!)) {
+    const smallest = [0, 1].map((i) => full[i]! - 2 * (extents[i]! - 1));
+    throw new Error(
+      `${op}: outputSize ${fmt(options.outputSize)} is too small for this input and filter: the output can be no smaller than ${fmt(smallest)} (the full output is ${fmt(full)})`,
+    );
+  }
   checkWindow(op, [kh, kw], strides, dilations, kernelPads);
   const outH = full[0]! - kernelPads[0] - kernelPads[2];
   const outW = full[1]! - kernelPads[1] - kernelPads[3];

@@ -10,6 +10,9 @@ export function tensor(
   shape?: Shape,
   backend?: Backend,
 ): Tensor {
+  if (values === null || (typeof values !== 'number' && typeof values !== 'object')) {
+    throw new Error(`tensor: values must be a number, an array or a Float32Array, got ${describe(values)}`);
+  }
   const flat = values instanceof Float32Array ? values : Float32Array.from(flatten(values));
   const resolved = shape ?? inferShape(values);
   assertShape('tensor', 'shape', resolved);
@@ -57,14 +60,40 @@ export function randomUniform(shape: Shape, low = 0, high = 1, options: RandomOp
   return upload(values, shape, options.backend);
 }
 
+/**
+ * Flattens nested values, checking on the way that they form a box (every row at one depth has the same
+ * length) of numbers: ragged input or a non-number is an error naming where it is.
+ */
 function flatten(values: NestedArray | readonly number[]): number[] {
+  const shape = inferShape(values);
   const out: number[] = [];
-  const visit = (v: NestedArray | readonly number[]): void => {
-    if (typeof v === 'number') out.push(v);
-    else for (const item of v) visit(item);
+  const visit = (v: unknown, depth: number, at: number[]): void => {
+    const where = at.length ? `values[${at.join('][')}]` : 'values';
+    if (depth === shape.length) {
+      if (typeof v !== 'number') {
+        throw new Error(`tensor: ${where} is ${describe(v)}, expected a number`);
+      }
+      out.push(v);
+      return;
+    }
+    if (!Array.isArray(v) && !(v instanceof Float32Array)) {
+      throw new Error(`tensor: ${where} is ${describe(v)}, expected an array of ${shape[depth]} (shape ${fmt(shape)})`);
+    }
+    if (v.length !== shape[depth]) {
+      throw new Error(
+        `tensor: values are ragged: ${where} has ${v.length} entries where the first row at that depth has ${shape[depth]}`,
+      );
+    }
+    for (let i = 0; i < v.length; i++) visit(v[i], depth + 1, [...at, i]);
   };
-  visit(values);
+  visit(values, 0, []);
   return out;
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `the string '${v}'`;
+  return v === null ? 'null' : typeof v;
 }
 
 function inferShape(values: NestedArray | Float32Array | readonly number[]): number[] {
@@ -72,6 +101,7 @@ function inferShape(values: NestedArray | Float32Array | readonly number[]): num
   let v: unknown = values;
   while (Array.isArray(v) || v instanceof Float32Array) {
     shape.push(v.length);
+    if (v.length === 0) break;
     v = v[0];
   }
   return shape;

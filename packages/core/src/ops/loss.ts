@@ -3,7 +3,7 @@ import { assertTensor, fmt, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { clip } from './activation.js';
 import { tensor } from './creation.js';
-import { add, div, equal, log, mul, neg, sub } from './elementwise.js';
+import { add, div, equal, greater, log, mul, neg, sub, where } from './elementwise.js';
 import { expandDims } from './layout.js';
 import { logSoftmax, mean, sum } from './reduce.js';
 
@@ -29,8 +29,12 @@ export function softmaxCrossEntropy(
     throw new Error(`${op}: logits must have rank >= 2 ([batch, ..., classes]), got ${fmt(logits.shape)}`);
   const classes = logits.shape[logits.rank - 1]!;
   if (shapesEqual(labels.shape, logits.shape)) {
-    // One-hot or soft labels: -Σ p log q, averaged over every position.
-    return tidy(() => neg(mean(sum(mul(labels, logSoftmax(logits, -1)), -1))));
+    // One-hot or soft labels: -Σ p log q, averaged over every position. A class with p = 0 adds nothing,
+    // even where log q is -Infinity (0 · -Infinity would be NaN).
+    return tidy(() => {
+      const logProbs = logSoftmax(logits, -1);
+      return neg(mean(sum(where(greater(labels, 0), mul(labels, logProbs), 0), -1)));
+    });
   }
   if (!shapesEqual(labels.shape, logits.shape.slice(0, -1))) {
     throw new Error(
@@ -46,7 +50,8 @@ export function softmaxCrossEntropy(
       logits.backend,
     );
     const oneHot = equal(expandDims(labels, -1), classIds);
-    const picked = neg(sum(mul(oneHot, logProbs), -1));
+    // where, not a product with the one-hot mask: another class's -Infinity must not turn into NaN.
+    const picked = neg(sum(where(oneHot, logProbs, 0), -1));
     if (options.ignoreIndex === undefined) return mean(picked);
     const counted = sub(1, equal(labels, options.ignoreIndex));
     return div(sum(mul(picked, counted)), sum(counted));

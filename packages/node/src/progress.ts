@@ -97,5 +97,9 @@ export function progressBar(options: { stream?: NodeJS.WriteStream } = {}): Prog
     onTrainEnd() {
       stop();
     },
+    // fit reports its errors here before rethrowing: the bar goes and the cursor comes back at once.
+    onTrainError() {
+      stop();
+    },
   };
 }

@@ -100,13 +100,7 @@ export async function modelWeights(model: Model): Promise<Float32Array> {
 
 /** Rebuilds a model from its topology (and sets its weights when given). Errors name the bad entry. */
 export function modelFromTopology(topology: ModelTopology, weights?: Float32Array): Model {
-  if (topology?.format !== MODEL_FORMAT)
-    throw new Error(`load: not a ${MODEL_FORMAT} file (format: ${topology?.format})`);
-  if (topology.version !== MODEL_FORMAT_VERSION) {
-    throw new Error(
-      `load: model format version ${topology.version} is not supported (this library reads version ${MODEL_FORMAT_VERSION})`,
-    );
-  }
+  checkTopology(topology);
   const outputs = new Map<string, SymbolicTensor>();
   for (const entry of topology.layers) {
     if (outputs.has(entry.name)) throw new Error(`load: layer '${entry.name}' appears twice`);
@@ -128,7 +122,11 @@ export function modelFromTopology(topology: ModelTopology, weights?: Float32Arra
         );
       return s;
     });
-    outputs.set(entry.name, new ctor({ ...entry.config, name: entry.name }).apply(inbound));
+    try {
+      outputs.set(entry.name, new ctor({ ...entry.config, name: entry.name }).apply(inbound));
+    } catch (error) {
+      throw new Error(`load: layer '${entry.name}' (${entry.className}): ${(error as Error).message}`);
+    }
   }
   const pick = (names: string[], what: string) =>
     names.map((name) => {
@@ -145,6 +143,59 @@ export function modelFromTopology(topology: ModelTopology, weights?: Float32Arra
   checkManifest(model, topology.weights);
   if (weights) setWeightsFromBuffer(model, topology.weights, weights);
   return model;
+}
+
+const describe = (v: unknown): string =>
+  Array.isArray(v)
+    ? 'an array'
+    : v === null
+      ? 'null'
+      : typeof v === 'string'
+        ? `"${v}" (a string)`
+        : `${String(v)} (a ${typeof v})`;
+
+/**
+ * Checks the structure of a parsed topology before anything is built from it, so that a damaged or
+ * hand-edited file gives an error naming the field, never a raw TypeError.
+ */
+function checkTopology(topology: ModelTopology): void {
+  const t = topology as unknown as Record<string, unknown>;
+  if (!t || typeof t !== 'object' || Array.isArray(t))
+    throw new Error('load: the model file is not a JSON object');
+  if (t.format !== MODEL_FORMAT)
+    throw new Error(`load: not a ${MODEL_FORMAT} file (format: ${describe(t.format)})`);
+  if (t.version !== MODEL_FORMAT_VERSION) {
+    throw new Error(
+      `load: model format version ${describe(t.version)} is not supported; this library reads version ${MODEL_FORMAT_VERSION} (a number)`,
+    );
+  }
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new Error(`load: model file field '${field}' must be ${expected}, got ${describe(got)}`);
+  };
+  const isStringArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (typeof t.name !== 'string') fail('name', 'a string', t.name);
+  if (t.seed !== undefined && !Number.isFinite(t.seed)) fail('seed', 'a number', t.seed);
+  if (!isStringArray(t.inputs)) fail('inputs', 'an array of layer names', t.inputs);
+  if (!isStringArray(t.outputs)) fail('outputs', 'an array of layer names', t.outputs);
+  if (!Array.isArray(t.layers)) fail('layers', 'an array', t.layers);
+  (t.layers as unknown[]).forEach((entry, i) => {
+    const e = entry as Record<string, unknown>;
+    if (!e || typeof e !== 'object') fail(`layers[${i}]`, 'an object', entry);
+    if (typeof e.name !== 'string') fail(`layers[${i}].name`, 'a string', e.name);
+    if (typeof e.className !== 'string') fail(`layers[${i}].className`, 'a string', e.className);
+    if (!e.config || typeof e.config !== 'object' || Array.isArray(e.config))
+      fail(`layers[${i}].config`, 'an object', e.config);
+    if (e.className !== 'InputLayer' && !isStringArray(e.inbound))
+      fail(`layers[${i}].inbound`, 'an array of layer names', e.inbound);
+  });
+  if (!Array.isArray(t.weights)) fail('weights', 'an array', t.weights);
+  (t.weights as unknown[]).forEach((w, i) => {
+    const e = w as Record<string, unknown>;
+    if (!e || typeof e !== 'object') fail(`weights[${i}]`, 'an object', w);
+    if (typeof e.name !== 'string') fail(`weights[${i}].name`, 'a string', e.name);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0))
+      fail(`weights[${i}].shape`, 'an array of sizes', e.shape);
+  });
 }
 
 /** The file's weight manifest must name exactly the model's weights, with the same shapes. */

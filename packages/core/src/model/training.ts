@@ -55,6 +55,8 @@ export interface Callbacks {
   onBatchEnd?(logs: BatchLogs): void | Promise<void>;
   onEpochEnd?(logs: EpochLogs): void | Promise<void>;
   onTrainEnd?(history: EpochLogs[]): void;
+  /** Training stopped with an error (it is rethrown after every callback's `onTrainError`). */
+  onTrainError?(error: unknown): void;
 }
 
 export interface FitOptions {
@@ -276,104 +278,109 @@ export async function fit(
   const order = [...Array(n).keys()];
   let step = 0;
   callbacks.forEach((c) => c.onTrainBegin?.({ epochs, batches, samples: n }));
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    callbacks.forEach((c) => c.onEpochBegin?.(epoch));
-    if (options.shuffle ?? true) model.random.shuffle(order);
-    const started = performance.now();
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      step++;
-      const indices = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
-      const optimizer = compiled.optimizer;
-      let proposed: Tensor[] = [];
-      let updates: [Variable, Tensor][] = [];
-      const [checks, correctTensor] = tidy(() => {
-        const augment = options.augment;
-        const xb = batchOf(
-          xHost,
-          indices,
-          x.backend,
-          augment && ((v, shape) => augment(v, shape, model.random)),
-        );
-        const yb = batchOf(yHost, indices, x.backend);
-        const ctx: CallContext = { training: true, random: model.random, updates: [] };
-        let hits: Tensor | null = null;
-        const { value, grads } = valueAndGrads(
-          (...weights) => {
-            const params = new Map<Variable, Tensor>(variables.map((v, i) => [v, weights[i]!]));
-            const output = model.forward([xb], ctx, params)[0]!;
-            if (wantAccuracy) {
-              const oneHot = oneHotBatch(model, compiled.loss, yHost, indices, x.backend);
-              hits = keep(correctCount(compiled.loss, output, yb, oneHot));
-            }
-            return lossOf(compiled.loss, output, yb);
-          },
-          variables.map((v) => v.read()),
-        );
-        // The step is prepared, not applied: it is committed below only if everything it would write,
-        // and the loss, is finite (one read-back gives both).
-        proposed = optimizer.prepare(variables, grads);
-        updates = ctx.updates.map(([v, t]) => [v, keep(t)]);
-        // A non-finite gradient or optimizer state always reaches the weight it updates, so the weights suffice.
-        const probe = finiteProbe([value, ...proposed, ...updates.map(([, t]) => t)]);
-        return [keep(concat([reshape(value, [1]), reshape(probe, [1])], 0)), hits];
-      });
-      const [lossValue, probeValue] = await checks.data();
-      checks.dispose();
-      if (!Number.isFinite(lossValue) || !Number.isFinite(probeValue)) {
-        optimizer.abort(proposed);
-        updates.forEach(([, t]) => t.dispose());
-        (correctTensor as Tensor | null)?.dispose();
-        const what = Number.isFinite(lossValue!)
-          ? 'a gradient or an updated weight became non-finite'
-          : `the loss became ${lossValue}`;
-        throw new TrainingError(
-          `fit: ${what} at epoch ${epoch}, batch ${b + 1} (step ${step}); that step was not applied, so the weights and optimizer state are those before it (lower the learning rate or check the data for NaN/Inf). error.history holds the ${history.length} completed epoch(s).`,
-          history,
-          { epoch, batch: b + 1, step },
-        );
-      }
-      optimizer.commit(variables, proposed);
-      for (const [variable, value] of updates) variable.assign(value);
-      if (correctTensor) {
-        correct += (await (correctTensor as Tensor).data())[0]!;
-        (correctTensor as Tensor).dispose();
-      }
-      lossSum += lossValue! * indices.length;
-      seen += indices.length;
-      const elapsed = (performance.now() - started) / 1000;
-      for (const c of callbacks) {
-        await c.onBatchEnd?.({
-          epoch,
-          batch: b + 1,
-          batches,
-          loss: lossSum / seen,
-          accuracy: wantAccuracy ? correct / seen : undefined,
-          samplesPerSecond: seen / Math.max(elapsed, 1e-9),
-          elapsed,
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      callbacks.forEach((c) => c.onEpochBegin?.(epoch));
+      if (options.shuffle ?? true) model.random.shuffle(order);
+      const started = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        step++;
+        const indices = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
+        const optimizer = compiled.optimizer;
+        let proposed: Tensor[] = [];
+        let updates: [Variable, Tensor][] = [];
+        const [checks, correctTensor] = tidy(() => {
+          const augment = options.augment;
+          const xb = batchOf(
+            xHost,
+            indices,
+            x.backend,
+            augment && ((v, shape) => augment(v, shape, model.random)),
+          );
+          const yb = batchOf(yHost, indices, x.backend);
+          const ctx: CallContext = { training: true, random: model.random, updates: [] };
+          let hits: Tensor | null = null;
+          const { value, grads } = valueAndGrads(
+            (...weights) => {
+              const params = new Map<Variable, Tensor>(variables.map((v, i) => [v, weights[i]!]));
+              const output = model.forward([xb], ctx, params)[0]!;
+              if (wantAccuracy) {
+                const oneHot = oneHotBatch(model, compiled.loss, yHost, indices, x.backend);
+                hits = keep(correctCount(compiled.loss, output, yb, oneHot));
+              }
+              return lossOf(compiled.loss, output, yb);
+            },
+            variables.map((v) => v.read()),
+          );
+          // The step is prepared, not applied: it is committed below only if everything it would write,
+          // and the loss, is finite (one read-back gives both).
+          proposed = optimizer.prepare(variables, grads);
+          updates = ctx.updates.map(([v, t]) => [v, keep(t)]);
+          // A non-finite gradient or optimizer state always reaches the weight it updates, so the weights suffice.
+          const probe = finiteProbe([value, ...proposed, ...updates.map(([, t]) => t)]);
+          return [keep(concat([reshape(value, [1]), reshape(probe, [1])], 0)), hits];
         });
+        const [lossValue, probeValue] = await checks.data();
+        checks.dispose();
+        if (!Number.isFinite(lossValue) || !Number.isFinite(probeValue)) {
+          optimizer.abort(proposed);
+          updates.forEach(([, t]) => t.dispose());
+          (correctTensor as Tensor | null)?.dispose();
+          const what = Number.isFinite(lossValue!)
+            ? 'a gradient or an updated weight became non-finite'
+            : `the loss became ${lossValue}`;
+          throw new TrainingError(
+            `fit: ${what} at epoch ${epoch}, batch ${b + 1} (step ${step}); that step was not applied, so the weights and optimizer state are those before it (lower the learning rate or check the data for NaN/Inf). error.history holds the ${history.length} completed epoch(s).`,
+            history,
+            { epoch, batch: b + 1, step },
+          );
+        }
+        optimizer.commit(variables, proposed);
+        for (const [variable, value] of updates) variable.assign(value);
+        if (correctTensor) {
+          correct += (await (correctTensor as Tensor).data())[0]!;
+          (correctTensor as Tensor).dispose();
+        }
+        lossSum += lossValue! * indices.length;
+        seen += indices.length;
+        const elapsed = (performance.now() - started) / 1000;
+        for (const c of callbacks) {
+          await c.onBatchEnd?.({
+            epoch,
+            batch: b + 1,
+            batches,
+            loss: lossSum / seen,
+            accuracy: wantAccuracy ? correct / seen : undefined,
+            samplesPerSecond: seen / Math.max(elapsed, 1e-9),
+            elapsed,
+          });
+        }
       }
+      const seconds = (performance.now() - started) / 1000;
+      const logs: EpochLogs = {
+        epoch,
+        epochs,
+        loss: lossSum / n,
+        accuracy: wantAccuracy ? correct / n : undefined,
+        seconds,
+        samplesPerSecond: n / seconds,
+      };
+      if (options.validationData) {
+        const val = await evaluate(model, compiled, options.validationData[0], options.validationData[1], {
+          batchSize,
+        });
+        logs.valLoss = val.loss;
+        logs.valAccuracy = val.accuracy;
+      }
+      history.push(logs);
+      for (const c of callbacks) await c.onEpochEnd?.(logs);
     }
-    const seconds = (performance.now() - started) / 1000;
-    const logs: EpochLogs = {
-      epoch,
-      epochs,
-      loss: lossSum / n,
-      accuracy: wantAccuracy ? correct / n : undefined,
-      seconds,
-      samplesPerSecond: n / seconds,
-    };
-    if (options.validationData) {
-      const val = await evaluate(model, compiled, options.validationData[0], options.validationData[1], {
-        batchSize,
-      });
-      logs.valLoss = val.loss;
-      logs.valAccuracy = val.accuracy;
-    }
-    history.push(logs);
-    for (const c of callbacks) await c.onEpochEnd?.(logs);
+  } catch (error) {
+    callbacks.forEach((c) => c.onTrainError?.(error));
+    throw error;
   }
   callbacks.forEach((c) => c.onTrainEnd?.(history));
   return history;

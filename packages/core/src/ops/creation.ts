@@ -77,7 +77,9 @@ function flatten(values: NestedArray | readonly number[]): number[] {
       return;
     }
     if (!Array.isArray(v) && !(v instanceof Float32Array)) {
-      throw new Error(`tensor: ${where} is ${describe(v)}, expected an array of ${shape[depth]} (shape ${fmt(shape)})`);
+      throw new Error(
+        `tensor: ${where} is ${describe(v)}, expected an array of ${shape[depth]} (shape ${fmt(shape)})`,
+      );
     }
     if (v.length !== shape[depth]) {
       throw new Error(

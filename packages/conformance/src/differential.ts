@@ -11,7 +11,7 @@ export function differentialCases(seed = 11): OpCase[] {
 /**
  * Runs one case on a backend and on the reference backend (float64 accumulation) with the same random
  * inputs and compares the outputs and the gradients of Σ y·r element-wise, with tolerance.ts's bound.
- * Returns null when they agree, else a message naming the tensor and element.
+ * Returns the worst error / bound, and a message naming the tensor and element where they disagree.
  */
 export async function compareBackends(
   opCase: OpCase,
@@ -19,7 +19,7 @@ export async function compareBackends(
   reference: Backend,
   tol: Tolerance,
   seed = 3,
-): Promise<string | null> {
+): Promise<{ failure: string | null; worstRatio: number }> {
   const run = async (backend: Backend): Promise<Float32Array[]> => {
     const rng = new cnn.Random(seed);
     const values = opCase.inputs.map((spec) => drawInput(spec, rng));
@@ -50,19 +50,25 @@ export async function compareBackends(
   };
   const [ours, theirs] = [await run(subject), await run(reference)];
   const terms = termsOf(opCase);
+  let worstRatio = 0;
   for (let t = 0; t < ours.length; t++) {
     const a = ours[t]!;
     const b = theirs[t]!;
     const what = t === 0 ? 'output' : `gradient ${t - 1}`;
-    if (a.length !== b.length)
-      return `${opCase.name}: ${what} has ${a.length} elements, reference ${b.length}`;
+    if (a.length !== b.length) {
+      const failure = `${opCase.name}: ${what} has ${a.length} elements, reference ${b.length}`;
+      return { failure, worstRatio: Number.POSITIVE_INFINITY };
+    }
     const scale = scaleOf(b);
     for (let i = 0; i < a.length; i++) {
       const bound = elementBound(tol, b[i]!, scale, terms);
-      if (!(Math.abs(a[i]! - b[i]!) <= bound)) {
-        return `${opCase.name}: ${what}[${i}] is ${a[i]} on ${subject.name} but ${b[i]} on ${reference.name} (bound ${bound.toExponential(3)})`;
+      const ratio = Math.abs(a[i]! - b[i]!) / bound;
+      if (!(ratio <= 1)) {
+        const failure = `${opCase.name}: ${what}[${i}] is ${a[i]} on ${subject.name} but ${b[i]} on ${reference.name} (bound ${bound.toExponential(3)})`;
+        return { failure, worstRatio: Number.POSITIVE_INFINITY };
       }
+      worstRatio = Math.max(worstRatio, ratio);
     }
   }
-  return null;
+  return { failure: null, worstRatio };
 }

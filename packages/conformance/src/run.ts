@@ -23,8 +23,8 @@ export interface CaseResult {
   message?: string;
   /** Tensors compared. */
   compared: number;
-  /** Largest |ours - ref| / (atol + rtol |ref|) over every compared element: <= 1 passes. */
-  worstRatio: number;
+  /** Largest |ours - ref| / bound over every compared element (<= 1 passes); null for checks without one. */
+  worstRatio: number | null;
 }
 
 export interface Comparison {

@@ -71,14 +71,14 @@ function checkCase(
   suite: string,
   op: string,
   name: string,
-  run: (backend: Backend) => Promise<{ failure: string | null; compared: number }>,
+  run: (backend: Backend) => Promise<{ failure: string | null; compared: number; worstRatio?: number }>,
 ): SuiteCase {
   return {
     suite,
     op,
     name,
     async run(backend) {
-      let outcome: { failure: string | null; compared: number };
+      let outcome: { failure: string | null; compared: number; worstRatio?: number };
       try {
         outcome = await run(backend);
       } catch (error) {
@@ -86,7 +86,8 @@ function checkCase(
       }
       const status = outcome.failure === null ? 'pass' : 'fail';
       const message = outcome.failure ?? undefined;
-      return { fixture: name, suite, op, status, message, compared: outcome.compared, worstRatio: 0 };
+      const worstRatio = outcome.worstRatio ?? null;
+      return { fixture: name, suite, op, status, message, compared: outcome.compared, worstRatio };
     },
   };
 }
@@ -145,9 +146,9 @@ export function suiteCases(
     for (const opCase of differentialCases()) {
       cases.push(
         checkCase('differential', opOf(opCase), opCase.name, async (backend) => {
-          const failure = await compareBackends(opCase, backend, await reference(), tol);
+          const result = await compareBackends(opCase, backend, await reference(), tol);
           cnn.setBackend(backend);
-          return { failure, compared: 1 };
+          return { ...result, compared: 1 };
         }),
       );
     }
@@ -180,12 +181,12 @@ export function summarize(results: readonly CaseResult[]): {
 
 /** The per-op table, the failures and skips with their reasons, and the final `N passed, N failed, N skipped`. */
 export function formatReport(report: SuiteReport): string {
-  const rows = new Map<string, { pass: number; fail: number; skip: number; worst: number }>();
+  const rows = new Map<string, { pass: number; fail: number; skip: number; worst: number | null }>();
   for (const r of report.results) {
     const key = `${r.suite}/${r.op}`;
-    const row = rows.get(key) ?? { pass: 0, fail: 0, skip: 0, worst: 0 };
+    const row = rows.get(key) ?? { pass: 0, fail: 0, skip: 0, worst: null };
     row[r.status]++;
-    row.worst = Math.max(row.worst, r.worstRatio);
+    if (r.worstRatio !== null && r.status !== 'skip') row.worst = Math.max(row.worst ?? 0, r.worstRatio);
     rows.set(key, row);
   }
   const header = ['suite/op', 'passed', 'failed', 'skipped', 'worst err / bound'];
@@ -194,7 +195,7 @@ export function formatReport(report: SuiteReport): string {
     String(row.pass),
     String(row.fail),
     String(row.skip),
-    row.pass + row.fail && row.worst > 0 ? `${(row.worst * 100).toFixed(1)}%` : '-',
+    row.worst === null ? '-' : `${(row.worst * 100).toFixed(1)}%`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>

@@ -24,12 +24,13 @@ const backends: [string, () => Backend][] = [
 function leakyCpu(): Backend {
   const inner = cpu();
   let calls = 0;
-  return {
+  const leaky: typeof inner = {
     ...inner,
-    dispose: (data) => {
+    dispose: (data: Float32Array) => {
       if (++calls % 500 !== 0) inner.dispose(data);
     },
-  } as Backend;
+  };
+  return leaky as Backend;
 }
 
 describe('soak: a training loop keeps every count flat', () => {

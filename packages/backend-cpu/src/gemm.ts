@@ -16,6 +16,8 @@
  * is clipped.
  */
 
+import { wasmGemm } from './wasm.js';
+
 /** A matrix as a strided window into a flat array: element (i, j) is `data[offset + i*rowStride + j*colStride]`. */
 export interface MatrixView<T extends Float32Array | Float64Array = Float32Array> {
   data: T;
@@ -206,8 +208,38 @@ function macroKernel(
   }
 }
 
-/** C (m x n) = A (m x k) · B (k x n), or C += A · B with `accumulate`; sums kept in float64 throughout. */
+/** Which GEMM the kernels use: the WebAssembly SIMD one (src/wasm.ts) or this file's TypeScript one. */
+export type GemmEngine = 'wasm' | 'js';
+
+let engine: GemmEngine = 'js';
+
+/** Runs `fn` with `e` as the GEMM of every kernel it calls (kernels run synchronously, one at a time). */
+export function withGemmEngine<T>(e: GemmEngine, fn: () => T): T {
+  const previous = engine;
+  engine = e;
+  try {
+    return fn();
+  } finally {
+    engine = previous;
+  }
+}
+
+/** The GEMM engine in force (kernels that keep float64 partial sums ask: the SIMD GEMM sums in float32). */
+export function gemmEngine(): GemmEngine {
+  return engine;
+}
+
+/** C (m x n) = A (m x k) · B (k x n), or C += A · B with `accumulate`, on the engine in force. */
 export function gemm(args: GemmArgs): void {
+  if (engine === 'wasm' && args.c.data instanceof Float32Array && args.m > 0 && args.n > 0 && args.k > 0) {
+    wasmGemm(args);
+  } else {
+    jsGemm(args);
+  }
+}
+
+/** C (m x n) = A (m x k) · B (k x n), or C += A · B with `accumulate`; sums kept in float64 throughout. */
+export function jsGemm(args: GemmArgs): void {
   const { m, n, k, a, b, c } = args;
   const accumulate = args.accumulate ?? false;
   const ldc = c.rowStride;

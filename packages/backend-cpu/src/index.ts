@@ -6,6 +6,7 @@
  */
 
 import { type Backend, type OptionalKernels, registerBackend } from '@cnn/core';
+import { type GemmEngine, withGemmEngine } from './gemm.js';
 import { activation, activationGrad } from './kernels/activation.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv2d.js';
 import { binary, broadcastTo, unary, where } from './kernels/elementwise.js';
@@ -14,21 +15,47 @@ import { matMul } from './kernels/matmul.js';
 import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
+import { wasmAvailable } from './wasm.js';
 
 /** The CPU backend: the whole contract, optional kernels included. */
-export type CpuBackend = Backend<Float32Array> & OptionalKernels<Float32Array>;
+export type CpuBackend = Backend<Float32Array> &
+  OptionalKernels<Float32Array> & {
+    /** The GEMM engine this instance uses. */
+    readonly gemm: GemmEngine;
+  };
+
+export interface CpuOptions {
+  /**
+   * The matrix product under matMul and the convolutions: 'wasm', the WebAssembly SIMD kernel (float32
+   * sums; the default where WebAssembly SIMD runs), or 'js', the TypeScript one (float64 sums; the tested
+   * fallback). Asking for 'wasm' where it cannot run is an error.
+   */
+  gemm?: GemmEngine;
+}
 
 /** A fresh CPU backend with its own buffer bookkeeping. */
-export function cpu(): CpuBackend {
+export function cpu(options: CpuOptions = {}): CpuBackend {
+  const wasm = wasmAvailable();
+  const engine: GemmEngine = options.gemm ?? (wasm.available ? 'wasm' : 'js');
+  if (engine !== 'wasm' && engine !== 'js')
+    throw new Error(`cpu: gemm must be 'wasm' or 'js', got '${engine}'`);
+  if (engine === 'wasm' && !wasm.available) {
+    throw new Error(
+      `cpu: the WebAssembly SIMD GEMM cannot run here (${wasm.reason}); use cpu({ gemm: 'js' })`,
+    );
+  }
   // Every buffer this backend handed out and that was not disposed yet: uploads and kernel outputs.
   const live = new Set<Float32Array>();
   const track = (data: Float32Array): Float32Array => {
     live.add(data);
     return data;
   };
+  /** Runs a kernel on this backend's GEMM and tracks its output. */
+  const run = (kernel: () => Float32Array): Float32Array => track(withGemmEngine(engine, kernel));
 
   return {
     name: 'cpu',
+    gemm: engine,
 
     upload: (values) => track(values.slice()),
     read: (data) => Promise.resolve(data.slice()),
@@ -38,11 +65,11 @@ export function cpu(): CpuBackend {
     },
     numBuffers: () => live.size,
 
-    matMul: (a, b, transposeA, transposeB, out) => track(matMul(a, b, transposeA, transposeB, out)),
+    matMul: (a, b, transposeA, transposeB, out) => run(() => matMul(a, b, transposeA, transposeB, out)),
 
-    conv2d: (x, filter, attrs, out) => track(conv2d(x, filter, attrs, out)),
-    conv2dBackpropInput: (dy, filter, attrs, out) => track(conv2dBackpropInput(dy, filter, attrs, out)),
-    conv2dBackpropFilter: (x, dy, attrs, out) => track(conv2dBackpropFilter(x, dy, attrs, out)),
+    conv2d: (x, filter, attrs, out) => run(() => conv2d(x, filter, attrs, out)),
+    conv2dBackpropInput: (dy, filter, attrs, out) => run(() => conv2dBackpropInput(dy, filter, attrs, out)),
+    conv2dBackpropFilter: (x, dy, attrs, out) => run(() => conv2dBackpropFilter(x, dy, attrs, out)),
 
     maxPool: (x, attrs, out) => track(maxPool(x, attrs, out)),
     maxPoolBackprop: (dy, x, attrs, out) => track(maxPoolBackprop(dy, x, attrs, out)),
@@ -74,12 +101,13 @@ export function cpu(): CpuBackend {
 }
 
 export const createBackend = cpu;
+export type { GemmEngine } from './gemm.js';
 export default cpu;
 
 // Importing this package makes `setBackend('cpu')` work.
 registerBackend({
   name: 'cpu',
-  create: cpu,
+  create: () => cpu(),
   priority: 2,
   description: 'TypeScript kernels on Float32Array: im2col + packed GEMM',
 });

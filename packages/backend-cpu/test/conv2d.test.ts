@@ -97,10 +97,73 @@ function runCase(c: ConvCase, seed: number) {
   return { attrs, x, w, dy, yShape };
 }
 
-describe('conv2d vs direct convolution', () => {
-  cases.forEach((c, ci) => {
-    it(c.name, () => {
-      const { attrs, x, w, dy, yShape } = runCase(c, 1000 + ci);
+// Every case runs on both GEMM engines: the WebAssembly SIMD one and the TypeScript fallback.
+describe.each(['wasm', 'js'] as const)('gemm engine %s', (engine) => {
+  describe('conv2d vs direct convolution', () => {
+    cases.forEach((c, ci) => {
+      it(c.name, () => {
+        const { attrs, x, w, dy, yShape } = runCase(c, 1000 + ci);
+        const y = new Float64Array(sizeOf(yShape));
+        const dx = new Float64Array(x.data.length);
+        const dw = new Float64Array(w.data.length);
+        forEachTerm(c, (xi, wi, yi) => {
+          y[yi] += x.data[xi] * w.data[wi];
+          dx[xi] += dy.data[yi] * w.data[wi];
+          dw[wi] += dy.data[yi] * x.data[xi];
+        });
+        const be = cpu({ gemm: engine });
+        const xIn = Float32Array.from(x.data);
+        expectClose(be.conv2d(x, w, attrs, yShape), y, 'conv2d');
+        expectClose(be.conv2dBackpropInput(dy, w, attrs, x.shape), dx, 'backpropInput');
+        expectClose(be.conv2dBackpropFilter(x, dy, attrs, w.shape), dw, 'backpropFilter');
+        expect(x.data).toEqual(xIn); // inputs untouched
+      });
+    });
+
+    it('random shapes', () => {
+      const rng = mulberry32(4242);
+      const r = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+      for (let trial = 0; trial < 25; trial++) {
+        const groups = [1, 1, 2, 3][r(0, 3)];
+        const kh = r(1, 4);
+        const kw = r(1, 4);
+        const dil: [number, number] = [r(1, 2), r(1, 2)];
+        const pads: [number, number, number, number] = [r(0, 2), r(0, 2), r(0, 2), r(0, 2)];
+        const h = dil[0] * (kh - 1) + 1 + r(0, 5);
+        const w = dil[1] * (kw - 1) + 1 + r(0, 5);
+        const c: ConvCase = {
+          name: `trial ${trial}`,
+          x: [r(1, 3), h, w, groups * r(1, 3)],
+          k: [kh, kw, groups * r(1, 3)],
+          strides: [r(1, 3), r(1, 3)],
+          pads,
+          dilations: dil,
+          groups,
+        };
+        const { attrs, x, w: wt, dy, yShape } = runCase(c, 5000 + trial);
+        const y = new Float64Array(sizeOf(yShape));
+        const dx = new Float64Array(x.data.length);
+        const dw = new Float64Array(wt.data.length);
+        forEachTerm(c, (xi, wi, yi) => {
+          y[yi] += x.data[xi] * wt.data[wi];
+          dx[xi] += dy.data[yi] * wt.data[wi];
+          dw[wi] += dy.data[yi] * x.data[xi];
+        });
+        const be = cpu({ gemm: engine });
+        expectClose(be.conv2d(x, wt, attrs, yShape), y, `${JSON.stringify(c)} conv2d`);
+        expectClose(be.conv2dBackpropInput(dy, wt, attrs, x.shape), dx, `${JSON.stringify(c)} backpropInput`);
+        expectClose(
+          be.conv2dBackpropFilter(x, dy, attrs, wt.shape),
+          dw,
+          `${JSON.stringify(c)} backpropFilter`,
+        );
+      }
+    });
+
+    it('large batch: X_col is built in several chunks', () => {
+      // 130*16*16 = 33280 rows of 3*3*8 = 72 columns: more than one 2^21-float X_col chunk.
+      const c: ConvCase = { name: 'chunks', x: [130, 16, 16, 8], k: [3, 3, 4], pads: [1, 1, 1, 1] };
+      const { attrs, x, w, dy, yShape } = runCase(c, 77);
       const y = new Float64Array(sizeOf(yShape));
       const dx = new Float64Array(x.data.length);
       const dw = new Float64Array(w.data.length);
@@ -109,99 +172,43 @@ describe('conv2d vs direct convolution', () => {
         dx[xi] += dy.data[yi] * w.data[wi];
         dw[wi] += dy.data[yi] * x.data[xi];
       });
-      const be = cpu();
-      const xIn = Float32Array.from(x.data);
+      const be = cpu({ gemm: engine });
       expectClose(be.conv2d(x, w, attrs, yShape), y, 'conv2d');
       expectClose(be.conv2dBackpropInput(dy, w, attrs, x.shape), dx, 'backpropInput');
       expectClose(be.conv2dBackpropFilter(x, dy, attrs, w.shape), dw, 'backpropFilter');
-      expect(x.data).toEqual(xIn); // inputs untouched
     });
   });
 
-  it('random shapes', () => {
-    const rng = mulberry32(4242);
-    const r = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
-    for (let trial = 0; trial < 25; trial++) {
-      const groups = [1, 1, 2, 3][r(0, 3)];
-      const kh = r(1, 4);
-      const kw = r(1, 4);
-      const dil: [number, number] = [r(1, 2), r(1, 2)];
-      const pads: [number, number, number, number] = [r(0, 2), r(0, 2), r(0, 2), r(0, 2)];
-      const h = dil[0] * (kh - 1) + 1 + r(0, 5);
-      const w = dil[1] * (kw - 1) + 1 + r(0, 5);
-      const c: ConvCase = {
-        name: `trial ${trial}`,
-        x: [r(1, 3), h, w, groups * r(1, 3)],
-        k: [kh, kw, groups * r(1, 3)],
-        strides: [r(1, 3), r(1, 3)],
-        pads,
-        dilations: dil,
-        groups,
-      };
-      const { attrs, x, w: wt, dy, yShape } = runCase(c, 5000 + trial);
-      const y = new Float64Array(sizeOf(yShape));
-      const dx = new Float64Array(x.data.length);
-      const dw = new Float64Array(wt.data.length);
-      forEachTerm(c, (xi, wi, yi) => {
-        y[yi] += x.data[xi] * wt.data[wi];
-        dx[xi] += dy.data[yi] * wt.data[wi];
-        dw[wi] += dy.data[yi] * x.data[xi];
+  describe('conv2d gradients by finite differences', () => {
+    // L(x, w) = sum(conv2d(x, w) * dy) is linear in x and in w, so a central difference with a step of 1 is
+    // exact up to float32 rounding of the forward pass.
+    const fdCases = [cases[3], cases[4], cases[7], cases[8], cases[11]];
+    fdCases.forEach((c, ci) => {
+      it(c.name, () => {
+        const { attrs, x, w, dy, yShape } = runCase(c, 300 + ci);
+        const be = cpu({ gemm: engine });
+        const loss = (xd: Float32Array, wd: Float32Array) => {
+          const y = be.conv2d({ data: xd, shape: x.shape }, { data: wd, shape: w.shape }, attrs, yShape);
+          let s = 0;
+          for (let i = 0; i < y.length; i++) s += y[i] * dy.data[i];
+          return s;
+        };
+        const numeric = (data: Float32Array, other: Float32Array, isX: boolean) => {
+          const g = new Float64Array(data.length);
+          for (let i = 0; i < data.length; i++) {
+            const v = data[i];
+            const probe = Float32Array.from(data);
+            probe[i] = v + 1;
+            const plus = isX ? loss(probe, other) : loss(other, probe);
+            probe[i] = v - 1;
+            const minus = isX ? loss(probe, other) : loss(other, probe);
+            g[i] = (plus - minus) / 2;
+          }
+          return g;
+        };
+        expectClose(be.conv2dBackpropInput(dy, w, attrs, x.shape), numeric(x.data, w.data, true), 'dx');
+        expectClose(be.conv2dBackpropFilter(x, dy, attrs, w.shape), numeric(w.data, x.data, false), 'dw');
       });
-      const be = cpu();
-      expectClose(be.conv2d(x, wt, attrs, yShape), y, `${JSON.stringify(c)} conv2d`);
-      expectClose(be.conv2dBackpropInput(dy, wt, attrs, x.shape), dx, `${JSON.stringify(c)} backpropInput`);
-      expectClose(be.conv2dBackpropFilter(x, dy, attrs, wt.shape), dw, `${JSON.stringify(c)} backpropFilter`);
-    }
-  });
-
-  it('large batch: X_col is built in several chunks', () => {
-    // 130*16*16 = 33280 rows of 3*3*8 = 72 columns: more than one 2^21-float X_col chunk.
-    const c: ConvCase = { name: 'chunks', x: [130, 16, 16, 8], k: [3, 3, 4], pads: [1, 1, 1, 1] };
-    const { attrs, x, w, dy, yShape } = runCase(c, 77);
-    const y = new Float64Array(sizeOf(yShape));
-    const dx = new Float64Array(x.data.length);
-    const dw = new Float64Array(w.data.length);
-    forEachTerm(c, (xi, wi, yi) => {
-      y[yi] += x.data[xi] * w.data[wi];
-      dx[xi] += dy.data[yi] * w.data[wi];
-      dw[wi] += dy.data[yi] * x.data[xi];
-    });
-    const be = cpu();
-    expectClose(be.conv2d(x, w, attrs, yShape), y, 'conv2d');
-    expectClose(be.conv2dBackpropInput(dy, w, attrs, x.shape), dx, 'backpropInput');
-    expectClose(be.conv2dBackpropFilter(x, dy, attrs, w.shape), dw, 'backpropFilter');
-  });
-});
-
-describe('conv2d gradients by finite differences', () => {
-  // L(x, w) = sum(conv2d(x, w) * dy) is linear in x and in w, so a central difference with a step of 1 is
-  // exact up to float32 rounding of the forward pass.
-  const fdCases = [cases[3], cases[4], cases[7], cases[8], cases[11]];
-  fdCases.forEach((c, ci) => {
-    it(c.name, () => {
-      const { attrs, x, w, dy, yShape } = runCase(c, 300 + ci);
-      const be = cpu();
-      const loss = (xd: Float32Array, wd: Float32Array) => {
-        const y = be.conv2d({ data: xd, shape: x.shape }, { data: wd, shape: w.shape }, attrs, yShape);
-        let s = 0;
-        for (let i = 0; i < y.length; i++) s += y[i] * dy.data[i];
-        return s;
-      };
-      const numeric = (data: Float32Array, other: Float32Array, isX: boolean) => {
-        const g = new Float64Array(data.length);
-        for (let i = 0; i < data.length; i++) {
-          const v = data[i];
-          const probe = Float32Array.from(data);
-          probe[i] = v + 1;
-          const plus = isX ? loss(probe, other) : loss(other, probe);
-          probe[i] = v - 1;
-          const minus = isX ? loss(probe, other) : loss(other, probe);
-          g[i] = (plus - minus) / 2;
-        }
-        return g;
-      };
-      expectClose(be.conv2dBackpropInput(dy, w, attrs, x.shape), numeric(x.data, w.data, true), 'dx');
-      expectClose(be.conv2dBackpropFilter(x, dy, attrs, w.shape), numeric(w.data, x.data, false), 'dw');
     });
   });
 });

@@ -14,3 +14,6 @@ describeBackend('cpu, required kernels only', () => withoutOptionalKernels(cpu()
 
 // The reference backend itself against the external references (fixtures, finite differences, edges).
 describeBackend('reference', reference, { tolerance: 'cpu' });
+
+// backend-cpu's TypeScript GEMM, the fallback where WebAssembly SIMD is missing (float64 sums).
+describeBackend('cpu, TypeScript GEMM', () => cpu({ gemm: 'js' }), { tolerance: 'cpu', reference });

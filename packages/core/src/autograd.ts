@@ -25,13 +25,14 @@ export function valueAndGrads(
   engine.startScope();
   let kept: Tensor[] = [];
   let nodes: TapeNode[] = [];
+  let tracked: ReadonlySet<number> = new Set();
   try {
     engine.startTape(xs);
     let value: Tensor;
     try {
       value = f(...xs);
     } finally {
-      nodes = engine.endTape();
+      ({ nodes, tracked } = engine.endTape());
     }
     assertTensor('valueAndGrads', 'the value f returned', value);
     if (dy && !shapesEqual(dy.shape, value.shape)) {
@@ -49,7 +50,8 @@ export function valueAndGrads(
       const node = nodes[i]!;
       const g = grads.get(node.output.id);
       if (!g) continue;
-      const inputGrads = node.backward(g, node.inputs, node.output);
+      const needed = node.inputs.map((t) => tracked.has(t.id));
+      const inputGrads = node.backward(g, node.inputs, node.output, needed);
       node.inputs.forEach((input, j) => {
         const gi = inputGrads[j];
         if (!gi) return;

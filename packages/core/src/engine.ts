@@ -16,7 +16,16 @@ export interface TapeNode {
   holds: number;
 }
 
-export type BackwardFn = (dy: Tensor, inputs: readonly Tensor[], output: Tensor) => (Tensor | null)[];
+/**
+ * `needed[i]` says whether input i wants a gradient (it is, or depends on, a watched tensor): a rule may
+ * return null for the others and skip their work (the data of a conv needs no gradient, its filter does).
+ */
+export type BackwardFn = (
+  dy: Tensor,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  needed: readonly boolean[],
+) => (Tensor | null)[];
 
 interface Tape {
   readonly nodes: TapeNode[];
@@ -81,11 +90,14 @@ class Engine {
     this.tapes.push({ nodes: [], tracked: new Set(watched.map((t) => t.id)) });
   }
 
-  /** Closes the innermost tape and returns its nodes; call `releaseNodes` once they have been used. */
-  endTape(): TapeNode[] {
+  /**
+   * Closes the innermost tape and returns its nodes and the ids it tracked (watched tensors and everything
+   * computed from them); call `releaseNodes` once the nodes have been used.
+   */
+  endTape(): { nodes: TapeNode[]; tracked: ReadonlySet<number> } {
     const tape = this.tapes.pop();
     if (!tape) throw new Error('endTape without startTape');
-    return tape.nodes;
+    return tape;
   }
 
   /** Drops one hold on each node; a node no tape holds any more frees its handles. */

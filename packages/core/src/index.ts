@@ -1,3 +1,6 @@
+// First: refuses to load beside another copy of @cnn/core (see singleton.ts).
+import './singleton.js';
+
 export { grad, grads, valueAndGrads } from './autograd.js';
 export * from './backend.js';
 export {
@@ -50,4 +53,5 @@ export { withoutOptionalKernels } from './optional.js';
 export { Random } from './random.js';
 export { broadcastShapes, normalizeAxis } from './shape.js';
 export { shapeBackend } from './shape-backend.js';
+export { type CoreRegistration, VERSION } from './singleton.js';
 export { type NestedArray, sizeOf, Tensor } from './tensor.js';

@@ -15,7 +15,7 @@
  */
 
 import type { Conv2DAttrs, KernelTensor, Shape } from '@cnn/core';
-import { gemm } from '../gemm.js';
+import { gemm, gemmEngine } from '../gemm.js';
 import { sizeOf } from '../util.js';
 
 type T = KernelTensor<Float32Array>;
@@ -260,11 +260,11 @@ export function conv2dBackpropFilter(x: T, dy: T, attrs: Conv2DAttrs, out: Shape
   }
   const chunk = rowsPerChunk(g);
   const col = new Float32Array(chunk * cols);
-  // The sum over output pixels is split across chunks; carry it in float64 when there is more than one.
+  // The sum over output pixels is split across chunks; the TypeScript GEMM carries it in float64 when there is
+  // more than one (the SIMD GEMM sums in float32 anyway).
   const single = chunk >= g.rows;
-  const dw: Float32Array | Float64Array = single
-    ? new Float32Array(sizeOf(out))
-    : new Float64Array(sizeOf(out));
+  const dw: Float32Array | Float64Array =
+    single || gemmEngine() === 'wasm' ? new Float32Array(sizeOf(out)) : new Float64Array(sizeOf(out));
   for (let row0 = 0; row0 < g.rows; row0 += chunk) {
     const count = Math.min(chunk, g.rows - row0);
     for (let group = 0; group < g.groups; group++) {

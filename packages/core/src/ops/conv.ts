@@ -169,9 +169,9 @@ function convOutputShape(op: string, xShape: Shape, filterShape: Shape, attrs: C
 function conv2dKernel(x: Tensor, filter: Tensor, attrs: Conv2DAttrs, out: Shape): Tensor {
   return runKernel('conv2d', [x, filter], out, (backend, kx, kf) => backend.conv2d(kx!, kf!, attrs, out), {
     empty: 0,
-    grad: (dy, [x, filter]) => [
-      conv2dBackpropInputKernel(dy, filter!, attrs, x!.shape),
-      conv2dBackpropFilterKernel(x!, dy, attrs, filter!.shape),
+    grad: (dy, [x, filter], _, needed) => [
+      needed[0] ? conv2dBackpropInputKernel(dy, filter!, attrs, x!.shape) : null,
+      needed[1] ? conv2dBackpropFilterKernel(x!, dy, attrs, filter!.shape) : null,
     ],
   });
 }
@@ -189,9 +189,9 @@ function conv2dBackpropInputKernel(
     (backend, kdy, kf) => backend.conv2dBackpropInput(kdy!, kf!, attrs, inputShape),
     {
       empty: 0,
-      grad: (g, [dy, filter]) => [
-        conv2dKernel(g, filter!, attrs, dy!.shape),
-        conv2dBackpropFilterKernel(g, dy!, attrs, filter!.shape),
+      grad: (g, [dy, filter], _, needed) => [
+        needed[0] ? conv2dKernel(g, filter!, attrs, dy!.shape) : null,
+        needed[1] ? conv2dBackpropFilterKernel(g, dy!, attrs, filter!.shape) : null,
       ],
     },
   );
@@ -205,9 +205,9 @@ function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, attrs: Conv2DAttrs, f
     (backend, kx, kdy) => backend.conv2dBackpropFilter(kx!, kdy!, attrs, filterShape),
     {
       empty: 0,
-      grad: (g, [x, dy]) => [
-        conv2dBackpropInputKernel(dy!, g, attrs, x!.shape),
-        conv2dKernel(x!, g, attrs, dy!.shape),
+      grad: (g, [x, dy], _, needed) => [
+        needed[0] ? conv2dBackpropInputKernel(dy!, g, attrs, x!.shape) : null,
+        needed[1] ? conv2dKernel(x!, g, attrs, dy!.shape) : null,
       ],
     },
   );

@@ -50,24 +50,17 @@ function matMulKernel(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boo
     (backend, ka, kb) => backend.matMul(ka!, kb!, transposeA, transposeB, out),
     {
       empty: 0,
-      grad: (dy, [a, b]) => {
+      grad: (dy, [a, b], _, needed) => {
         // C = op(A)·op(B): each case below is dC·op(B)ᵀ and op(A)ᵀ·dC, written back in A's and B's own layout.
-        let da: Tensor;
-        let db: Tensor;
-        if (!transposeA && !transposeB) {
-          da = matMulKernel(dy, b!, false, true);
-          db = matMulKernel(a!, dy, true, false);
-        } else if (transposeA && !transposeB) {
-          da = matMulKernel(b!, dy, false, true);
-          db = matMulKernel(a!, dy, false, false);
-        } else if (!transposeA && transposeB) {
-          da = matMulKernel(dy, b!, false, false);
-          db = matMulKernel(dy, a!, true, false);
-        } else {
-          da = matMulKernel(b!, dy, true, true);
-          db = matMulKernel(dy, a!, true, true);
-        }
-        return [sumTo(da, a!.shape), sumTo(db, b!.shape)];
+        const [da, db] =
+          !transposeA && !transposeB
+            ? [() => matMulKernel(dy, b!, false, true), () => matMulKernel(a!, dy, true, false)]
+            : transposeA && !transposeB
+              ? [() => matMulKernel(b!, dy, false, true), () => matMulKernel(a!, dy, false, false)]
+              : !transposeA && transposeB
+                ? [() => matMulKernel(dy, b!, false, false), () => matMulKernel(dy, a!, true, false)]
+                : [() => matMulKernel(b!, dy, true, true), () => matMulKernel(dy, a!, true, true)];
+        return [needed[0] ? sumTo(da(), a!.shape) : null, needed[1] ? sumTo(db(), b!.shape) : null];
       },
     },
   );

@@ -9,7 +9,12 @@ import { sizeOf, Tensor } from '../tensor.js';
  * Gradient rule: from dy (the gradient of the op's output) to one gradient per input, or null. It gets
  * the tape's handles on the inputs and the output, never the caller's tensors (those may be disposed).
  */
-export type GradFn = (dy: Tensor, inputs: readonly Tensor[], y: Tensor) => (Tensor | null)[];
+export type GradFn = (
+  dy: Tensor,
+  inputs: readonly Tensor[],
+  y: Tensor,
+  needed: readonly boolean[],
+) => (Tensor | null)[];
 
 export interface KernelOptions {
   /**

@@ -53,8 +53,26 @@ export function loadMnist(options: { seed?: number; trainSize?: number } = {}): 
   return { train: pack(all.slice(0, trainSize)), test: pack(all.slice(trainSize)) };
 }
 
-/** The first `count` samples of a set (for learning curves on subsets). */
+/**
+ * The first `count` samples of a set (for learning curves on subsets). `count` must be an integer in
+ * [0, set.count]: asking for more samples than the set holds is an error, not a silently smaller subset.
+ */
 export function take(set: ImageSet, count: number): ImageSet {
-  const n = Math.min(count, set.count);
-  return { ...set, images: set.images.slice(0, n * PIXELS), labels: set.labels.slice(0, n), count: n };
+  if (!set || typeof set !== 'object' || !Number.isInteger(set.count) || !Array.isArray(set.shape)) {
+    throw new Error(
+      'take: set must be an ImageSet ({ images, labels, count, shape }), e.g. from loadMnist()',
+    );
+  }
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > set.count) {
+    throw new Error(
+      `take: count must be an integer in [0, ${set.count}] (the set holds ${set.count} samples), got ${typeof count === 'number' ? count : (JSON.stringify(count) ?? String(count))}`,
+    );
+  }
+  const pixels = set.shape.reduce((a, b) => a * b, 1);
+  return {
+    ...set,
+    images: set.images.slice(0, count * pixels),
+    labels: set.labels.slice(0, count),
+    count,
+  };
 }

@@ -190,3 +190,118 @@ export function gemm(
 export function heapBase(): usize {
   return __heap_base;
 }
+
+/**
+ * im2col (see src/kernels/conv2d.ts): rows [row0, row0+count) of X_col for channel group `cOff..cOff+cg`
+ * into `dst` (count x kh·kw·cg, row-major). Row r is output pixel (n, ho, wo); its columns are the input
+ * values under the filter taps, 0 where a tap falls on padding. With no dilation along the width and one
+ * group, a tap row's kw·inC values are contiguous in NHWC, and are copied as one run.
+ */
+export function im2col(
+  x: usize,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  cOff: i32,
+  cg: i32,
+  outH: i32,
+  outW: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  dh: i32,
+  dw: i32,
+  padTop: i32,
+  padLeft: i32,
+  row0: i32,
+  count: i32,
+  dst: usize,
+): void {
+  let w = dst;
+  const run = kw * cg;
+  for (let r = row0; r < row0 + count; r++) {
+    const wo = r % outW;
+    const ho = (r / outW) % outH;
+    const n = r / (outW * outH);
+    const h0 = ho * sh - padTop;
+    const w0 = wo * sw - padLeft;
+    const inside = w0 >= 0 && w0 + (kw - 1) * dw < inW;
+    for (let ki = 0; ki < kh; ki++) {
+      const hi = h0 + ki * dh;
+      if (hi < 0 || hi >= inH) {
+        memory.fill(w, 0, <usize>run << 2);
+        w += <usize>run << 2;
+        continue;
+      }
+      const rowBase = (n * inH + hi) * inW;
+      if (inside && dw == 1 && cg == inC) {
+        memory.copy(w, x + ((<usize>(rowBase + w0) * inC + cOff) << 2), <usize>run << 2);
+        w += <usize>run << 2;
+        continue;
+      }
+      for (let kj = 0; kj < kw; kj++) {
+        const wi = w0 + kj * dw;
+        if (wi < 0 || wi >= inW) memory.fill(w, 0, <usize>cg << 2);
+        else memory.copy(w, x + ((<usize>(rowBase + wi) * inC + cOff) << 2), <usize>cg << 2);
+        w += <usize>cg << 2;
+      }
+    }
+  }
+}
+
+/** col2im: scatter-adds rows [row0, row0+count) of dX_col (`col`) onto the input pixels of `dx` they came from. */
+export function col2im(
+  col: usize,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  cOff: i32,
+  cg: i32,
+  outH: i32,
+  outW: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  dh: i32,
+  dw: i32,
+  padTop: i32,
+  padLeft: i32,
+  row0: i32,
+  count: i32,
+  dx: usize,
+): void {
+  let w = col;
+  for (let r = row0; r < row0 + count; r++) {
+    const wo = r % outW;
+    const ho = (r / outW) % outH;
+    const n = r / (outW * outH);
+    const h0 = ho * sh - padTop;
+    const w0 = wo * sw - padLeft;
+    for (let ki = 0; ki < kh; ki++) {
+      const hi = h0 + ki * dh;
+      if (hi < 0 || hi >= inH) {
+        w += <usize>(kw * cg) << 2;
+        continue;
+      }
+      const rowBase = (n * inH + hi) * inW;
+      for (let kj = 0; kj < kw; kj++) {
+        const wi = w0 + kj * dw;
+        if (wi >= 0 && wi < inW) {
+          const d = dx + ((<usize>(rowBase + wi) * inC + cOff) << 2);
+          let c = 0;
+          for (; c + 4 <= cg; c += 4) {
+            const p = d + (<usize>c << 2);
+            v128.store(p, f32x4.add(v128.load(p), v128.load(w + (<usize>c << 2))));
+          }
+          for (; c < cg; c++) {
+            const p = d + (<usize>c << 2);
+            store<f32>(p, load<f32>(p) + load<f32>(w + (<usize>c << 2)));
+          }
+        }
+        w += <usize>cg << 2;
+      }
+    }
+  }
+}

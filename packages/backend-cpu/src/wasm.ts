@@ -15,7 +15,8 @@ declare const WebAssembly: {
 };
 declare function atob(data: string): string;
 
-interface GemmModule {
+/** The module's exports (assembly/gemm.ts). */
+export interface WasmKernels {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   gemm(
     m: number,
@@ -33,21 +34,23 @@ interface GemmModule {
     packs: number,
   ): void;
   heapBase(): number;
+  im2col(...args: number[]): void;
+  col2im(...args: number[]): void;
   PACK_A_BYTES: { value: number };
   PACK_B_BYTES: { value: number };
 }
 
-let loaded: GemmModule | null | undefined;
+let loaded: WasmKernels | null | undefined;
 let loadError = '';
 
 /** The module, compiled once; null where WebAssembly SIMD is not available (the reason: `wasmError`). */
-function gemmModule(): GemmModule | null {
+function gemmModule(): WasmKernels | null {
   if (loaded !== undefined) return loaded;
   try {
     const bytes = Uint8Array.from(atob(gemmWasmBase64), (ch) => ch.charCodeAt(0));
     // Synchronous compile: the module is ~2 KB, under browsers' main-thread limit for it.
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: () => {} } });
-    loaded = instance.exports as unknown as GemmModule;
+    loaded = instance.exports as unknown as WasmKernels;
   } catch (error) {
     loaded = null;
     loadError = (error as Error).message;
@@ -60,32 +63,71 @@ export function wasmAvailable(): { available: boolean; reason?: string } {
   return gemmModule() ? { available: true } : { available: false, reason: loadError };
 }
 
-const align = (n: number) => (n + 15) & ~15;
+/**
+ * The module's linear memory as a bump allocator for one kernel call: `reset`, then `put`/`alloc` regions
+ * (16-byte aligned, after the packing scratch), call the module, `read` results out.
+ */
+export class WasmHeap {
+  private top = 0;
+  constructor(readonly mod: WasmKernels) {}
+  /** Where the GEMM's packing scratch lives (always at the start). */
+  get packs(): number {
+    return (this.mod.heapBase() + 15) & ~15;
+  }
+  reset(): void {
+    this.top = this.packs + this.mod.PACK_A_BYTES.value + this.mod.PACK_B_BYTES.value;
+  }
+  /** A region of `floats` float32s (zero-filled with `zero`); returns its byte offset. */
+  alloc(floats: number, zero = false): number {
+    const at = (this.top + 15) & ~15;
+    this.top = at + floats * 4;
+    const memory = this.mod.memory;
+    if (this.top > memory.buffer.byteLength)
+      memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / 65536));
+    if (zero) this.f32().fill(0, at >> 2, (at >> 2) + floats);
+    return at;
+  }
+  /** Copies `values` in; returns the byte offset. */
+  put(values: Float32Array): number {
+    const at = this.alloc(values.length);
+    this.f32().set(values, at >> 2);
+    return at;
+  }
+  /** A copy of `floats` values at byte offset `at`. */
+  read(at: number, floats: number): Float32Array {
+    return this.f32().slice(at >> 2, (at >> 2) + floats);
+  }
+  /** A view of the whole memory (made anew: growing the memory detaches old views). */
+  f32(): Float32Array {
+    return new Float32Array(this.mod.memory.buffer);
+  }
+}
+
+let heap: WasmHeap | null = null;
+
+/** The module and its heap; call only where `wasmAvailable()`. */
+export function wasmHeap(): WasmHeap {
+  heap ??= new WasmHeap(gemmModule()!);
+  heap.reset();
+  return heap;
+}
 
 /** The number of elements a strided rows x cols view spans, from its first element to its last. */
 const span = (rows: number, cols: number, rs: number, cs: number) => (rows - 1) * rs + (cols - 1) * cs + 1;
 
-/** C = A · B (or +=) on the SIMD module. Views must have non-negative strides and a Float32Array C. */
+/** C = A · B (or +=) on the SIMD module, for views into JavaScript arrays (copied in and out). */
 export function wasmGemm(args: GemmArgs): void {
-  const mod = gemmModule()!;
+  const h = wasmHeap();
   const { m, n, k, a, b, c } = args;
   const accumulate = args.accumulate ?? false;
   const ldc = c.rowStride;
-  const spanA = span(m, k, a.rowStride, a.colStride);
-  const spanB = span(k, n, b.rowStride, b.colStride);
   const spanC = span(m, n, ldc, 1);
-  const packs = align(mod.heapBase());
-  const aOff = align(packs + mod.PACK_A_BYTES.value + mod.PACK_B_BYTES.value);
-  const bOff = align(aOff + spanA * 4);
-  const cOff = align(bOff + spanB * 4);
-  const end = cOff + spanC * 4;
-  const memory = mod.memory;
-  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
-  const heap = new Float32Array(memory.buffer);
-  heap.set(a.data.subarray(a.offset, a.offset + spanA), aOff >> 2);
-  heap.set(b.data.subarray(b.offset, b.offset + spanB), bOff >> 2);
-  if (accumulate) heap.set(c.data.subarray(c.offset, c.offset + spanC), cOff >> 2);
-  mod.gemm(
+  const aOff = h.put(a.data.subarray(a.offset, a.offset + span(m, k, a.rowStride, a.colStride)));
+  const bOff = h.put(b.data.subarray(b.offset, b.offset + span(k, n, b.rowStride, b.colStride)));
+  const cOff = accumulate
+    ? h.put(c.data.subarray(c.offset, c.offset + spanC) as Float32Array)
+    : h.alloc(spanC);
+  h.mod.gemm(
     m,
     n,
     k,
@@ -98,14 +140,15 @@ export function wasmGemm(args: GemmArgs): void {
     cOff,
     ldc,
     accumulate ? 1 : 0,
-    packs,
+    h.packs,
   );
+  const heapC = h.f32();
   if (ldc === n) {
-    c.data.set(heap.subarray(cOff >> 2, (cOff >> 2) + spanC), c.offset);
+    c.data.set(heapC.subarray(cOff >> 2, (cOff >> 2) + spanC), c.offset);
   } else {
     for (let i = 0; i < m; i++) {
       const from = (cOff >> 2) + i * ldc;
-      c.data.set(heap.subarray(from, from + n), c.offset + i * ldc);
+      c.data.set(heapC.subarray(from, from + n), c.offset + i * ldc);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Backend } from '@cnn/core';
 import * as cnn from '@cnn/core';
@@ -10,7 +10,7 @@ import * as cnn from '@cnn/core';
  */
 function locate(target: string): string {
   if (target.startsWith('.') || target.startsWith('/'))
-    return pathToFileURL(join(process.cwd(), target)).href;
+    return pathToFileURL(resolve(process.cwd(), target)).href;
   try {
     return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(target)).href;
   } catch {

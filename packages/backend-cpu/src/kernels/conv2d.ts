@@ -17,6 +17,7 @@
 import type { Conv2DAttrs, KernelTensor, Shape } from '@cnn/core';
 import { gemm, gemmEngine } from '../gemm.js';
 import { sizeOf } from '../util.js';
+import { wasmHeap } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -173,9 +174,121 @@ function col2im(
   }
 }
 
+// ---- the WebAssembly path: im2col, GEMM and col2im all in the SIMD module's memory ----
+
+/** The geometry arguments of the module's im2col/col2im, for channel group `group`. */
+function windowArgs(g: ConvGeometry, group: number): number[] {
+  return [
+    g.inH,
+    g.inW,
+    g.inC,
+    group * g.cg,
+    g.cg,
+    g.outH,
+    g.outW,
+    g.kh,
+    g.kw,
+    g.strideH,
+    g.strideW,
+    g.dilH,
+    g.dilW,
+    g.padTop,
+    g.padLeft,
+  ];
+}
+
+/** Y = X_col · W_row per group and chunk of output pixels, on the module. */
+function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Array {
+  const heap = wasmHeap();
+  const { outC, ocg, cols } = g;
+  const xp = heap.put(x.data);
+  const wp = heap.put(filter.data);
+  const yp = heap.alloc(size);
+  const chunk = rowsPerChunk(g);
+  const colp = isPointwise(g) ? 0 : heap.alloc(chunk * cols);
+  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
+    const count = Math.min(chunk, g.rows - row0);
+    for (let group = 0; group < g.groups; group++) {
+      const c = yp + (row0 * outC + group * ocg) * 4;
+      const b = wp + group * ocg * 4;
+      if (isPointwise(g)) {
+        heap.mod.gemm(
+          count,
+          ocg,
+          cols,
+          xp + (row0 * g.inC + group * g.cg) * 4,
+          g.inC,
+          1,
+          b,
+          outC,
+          1,
+          c,
+          outC,
+          0,
+          heap.packs,
+        );
+      } else {
+        heap.mod.im2col(xp, ...windowArgs(g, group), row0, count, colp);
+        heap.mod.gemm(count, ocg, cols, colp, cols, 1, b, outC, 1, c, outC, 0, heap.packs);
+      }
+    }
+  }
+  return heap.read(yp, size);
+}
+
+/** dX_col = dY · W_rowᵀ then col2im, on the module. */
+function wasmConv2dBackpropInput(dy: T, filter: T, g: ConvGeometry, size: number): Float32Array {
+  const heap = wasmHeap();
+  const { outC, ocg, cols } = g;
+  const dyp = heap.put(dy.data);
+  const wp = heap.put(filter.data);
+  const dxp = heap.alloc(size, true);
+  const chunk = rowsPerChunk(g);
+  const colp = heap.alloc(chunk * cols);
+  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
+    const count = Math.min(chunk, g.rows - row0);
+    for (let group = 0; group < g.groups; group++) {
+      const a = dyp + (row0 * outC + group * ocg) * 4;
+      // W_rowᵀ: element (oc, col) of group g is filter[col * outC + g*OCg + oc].
+      heap.mod.gemm(count, cols, ocg, a, outC, 1, wp + group * ocg * 4, 1, outC, colp, cols, 0, heap.packs);
+      heap.mod.col2im(colp, ...windowArgs(g, group), row0, count, dxp);
+    }
+  }
+  return heap.read(dxp, size);
+}
+
+/** dW = X_colᵀ · dY, summed over the chunks of output pixels, on the module. */
+function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): Float32Array {
+  const heap = wasmHeap();
+  const { outC, ocg, cols } = g;
+  const xp = heap.put(x.data);
+  const dyp = heap.put(dy.data);
+  const dwp = heap.alloc(size);
+  const chunk = rowsPerChunk(g);
+  const colp = isPointwise(g) ? 0 : heap.alloc(chunk * cols);
+  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
+    const count = Math.min(chunk, g.rows - row0);
+    for (let group = 0; group < g.groups; group++) {
+      const b = dyp + (row0 * outC + group * ocg) * 4;
+      const c = dwp + group * ocg * 4;
+      const add = row0 > 0 ? 1 : 0;
+      if (isPointwise(g)) {
+        // X_colᵀ read straight from x: element (c, pixel) is x[pixel * inC + g*Cg + c].
+        const a = xp + (row0 * g.inC + group * g.cg) * 4;
+        heap.mod.gemm(cols, ocg, count, a, 1, g.inC, b, outC, 1, c, outC, add, heap.packs);
+      } else {
+        heap.mod.im2col(xp, ...windowArgs(g, group), row0, count, colp);
+        heap.mod.gemm(cols, ocg, count, colp, 1, cols, b, outC, 1, c, outC, add, heap.packs);
+      }
+    }
+  }
+  return heap.read(dwp, size);
+}
+
 /** y = conv2d(x, filter): per group, Y = X_col · W_row. */
 export function conv2d(x: T, filter: T, attrs: Conv2DAttrs, out: Shape): Float32Array {
   const g = geometry(x.shape, filter.shape, out, attrs);
+  if (gemmEngine() === 'wasm') return wasmConv2d(x, filter, g, sizeOf(out));
   const y = new Float32Array(sizeOf(out));
   const { outC, ocg, cols } = g;
   const w = filter.data;
@@ -205,6 +318,7 @@ export function conv2d(x: T, filter: T, attrs: Conv2DAttrs, out: Shape): Float32
 /** dx = conv2dBackpropInput(dy, filter): per group, dX_col = dY · W_rowᵀ, then col2im. `out` is x's shape. */
 export function conv2dBackpropInput(dy: T, filter: T, attrs: Conv2DAttrs, out: Shape): Float32Array {
   const g = geometry(out, filter.shape, dy.shape, attrs);
+  if (gemmEngine() === 'wasm') return wasmConv2dBackpropInput(dy, filter, g, sizeOf(out));
   const { outC, ocg, cols } = g;
   const w = filter.data;
   // W_rowᵀ: element (oc, col) of group g is filter[col * outC + g*OCg + oc].
@@ -241,6 +355,7 @@ export function conv2dBackpropInput(dy: T, filter: T, attrs: Conv2DAttrs, out: S
 /** dW = conv2dBackpropFilter(x, dy): per group, dW = X_colᵀ · dY. `out` is the filter's shape. */
 export function conv2dBackpropFilter(x: T, dy: T, attrs: Conv2DAttrs, out: Shape): Float32Array {
   const g = geometry(x.shape, out, dy.shape, attrs);
+  if (gemmEngine() === 'wasm') return wasmConv2dBackpropFilter(x, dy, g, sizeOf(out));
   const { outC, ocg, cols } = g;
   const dyRows = (row0: number, group: number) => ({
     data: dy.data,
@@ -260,11 +375,11 @@ export function conv2dBackpropFilter(x: T, dy: T, attrs: Conv2DAttrs, out: Shape
   }
   const chunk = rowsPerChunk(g);
   const col = new Float32Array(chunk * cols);
-  // The sum over output pixels is split across chunks; the TypeScript GEMM carries it in float64 when there is
-  // more than one (the SIMD GEMM sums in float32 anyway).
+  // The sum over output pixels is split across chunks; carry it in float64 when there is more than one.
   const single = chunk >= g.rows;
-  const dw: Float32Array | Float64Array =
-    single || gemmEngine() === 'wasm' ? new Float32Array(sizeOf(out)) : new Float64Array(sizeOf(out));
+  const dw: Float32Array | Float64Array = single
+    ? new Float32Array(sizeOf(out))
+    : new Float64Array(sizeOf(out));
   for (let row0 = 0; row0 < g.rows; row0 += chunk) {
     const count = Math.min(chunk, g.rows - row0);
     for (let group = 0; group < g.groups; group++) {

@@ -54,51 +54,52 @@ function tapsPerOutput(
  * Scans every window in order and reports, per output pixel and channel, the first maximal input index
  * (-1 for a window with no real input position). NaN wins over numbers, so it propagates like in PyTorch.
  */
-function scanMax(
-  x: T,
-  attrs: Pool2DAttrs,
-  out: Shape,
-  visit: (outIndex: number, inIndex: number) => void,
-): void {
+function scanMax(x: T, attrs: Pool2DAttrs, out: Shape): Int32Array {
   const { batch, inH, inW, channels: C, outH, outW } = geometry(x.shape, out);
   const [kh, kw] = attrs.kernel;
   const rowTaps = tapsPerOutput(outH, attrs.strides[0], attrs.pads[0], kh, attrs.dilations[0], inH);
   const colTaps = tapsPerOutput(outW, attrs.strides[1], attrs.pads[1], kw, attrs.dilations[1], inW);
   const data = x.data;
-  const best = new Float64Array(C);
-  const arg = new Int32Array(C);
+  const arg = new Int32Array(batch * outH * outW * C);
   let o = 0;
   for (let n = 0; n < batch; n++) {
     for (let ho = 0; ho < outH; ho++) {
+      const rows = rowTaps[ho];
       for (let wo = 0; wo < outW; wo++) {
-        arg.fill(-1);
-        for (const hi of rowTaps[ho]) {
-          for (const wi of colTaps[wo]) {
-            const base = ((n * inH + hi) * inW + wi) * C;
+        const cols = colTaps[wo];
+        if (rows.length === 0 || cols.length === 0) {
+          arg.fill(-1, o, o + C);
+          o += C;
+          continue;
+        }
+        // The first tap starts every channel's running max; later taps replace it when larger, or NaN
+        // (v !== v) over a number: NaN propagates, as in PyTorch.
+        const first = ((n * inH + rows[0]) * inW + cols[0]) * C;
+        for (let c = 0; c < C; c++) arg[o + c] = first + c;
+        for (let r = 0; r < rows.length; r++) {
+          const rowBase = (n * inH + rows[r]) * inW;
+          for (let t = r === 0 ? 1 : 0; t < cols.length; t++) {
+            const base = (rowBase + cols[t]) * C;
             for (let c = 0; c < C; c++) {
               const v = data[base + c];
-              const cur = best[c];
-              if (arg[c] < 0 || v > cur || (Number.isNaN(v) && !Number.isNaN(cur))) {
-                best[c] = v;
-                arg[c] = base + c;
-              }
+              const cur = data[arg[o + c]];
+              if (v > cur || (v !== v && cur === cur)) arg[o + c] = base + c;
             }
           }
         }
-        for (let c = 0; c < C; c++) visit(o + c, arg[c]);
         o += C;
       }
     }
   }
+  return arg;
 }
 
 export function maxPool(x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
-  const y = new Float32Array(sizeOf(out));
+  const arg = scanMax(x, attrs, out);
+  const y = new Float32Array(arg.length);
   const data = x.data;
   // A window lying wholly in padding (only possible with unusual pads) yields 0.
-  scanMax(x, attrs, out, (o, i) => {
-    y[o] = i < 0 ? 0 : data[i];
-  });
+  for (let o = 0; o < arg.length; o++) y[o] = arg[o] < 0 ? 0 : data[arg[o]];
   return y;
 }
 
@@ -106,9 +107,8 @@ export function maxPool(x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
 export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
   const dx = new Float64Array(sizeOf(out));
   const g = dy.data;
-  scanMax(x, attrs, dy.shape, (o, i) => {
-    if (i >= 0) dx[i] += g[o];
-  });
+  const arg = scanMax(x, attrs, dy.shape);
+  for (let o = 0; o < arg.length; o++) if (arg[o] >= 0) dx[arg[o]] += g[o];
   return Float32Array.from(dx);
 }
 

@@ -83,6 +83,7 @@ function scanMax(x: T, attrs: Pool2DAttrs, out: Shape): Int32Array {
             for (let c = 0; c < C; c++) {
               const v = data[base + c];
               const cur = data[arg[o + c]];
+              // biome-ignore lint/suspicious/noSelfCompare: x !== x is the NaN test, inlined in the hot loop
               if (v > cur || (v !== v && cur === cur)) arg[o + c] = base + c;
             }
           }

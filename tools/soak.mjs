@@ -36,6 +36,7 @@ const { reference } = await import(dist('backend-reference'));
 /** Backends to soak: a label, how to make it, extra counters. Each that fails to start is reported. */
 const candidates = [
   { label: 'cpu', make: () => cpu() },
+  { label: 'cpu, TypeScript GEMM', make: () => cpu({ gemm: 'js' }) },
   { label: 'cpu, required kernels only', make: () => cnn.withoutOptionalKernels(cpu()) },
   { label: 'reference', make: () => reference() },
 ];

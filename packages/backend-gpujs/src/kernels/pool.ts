@@ -1,0 +1,229 @@
+/**
+ * 2-D pooling kernels (NHWC): max and average, forward and backward.
+ *
+ * Output (i, j) sees input positions (i·sh + a·dh - top, j·sw + b·dw - left) for taps a < kh, b < kw
+ * that lie inside the image (padding never takes part). Backward kernels are gathers: each input element
+ * loops over the taps that can reach it, finds the output window (i, j) of each (a whole-number row and
+ * column in range), and sums what that window sends it. So no two invocations write one element and
+ * there are no atomics.
+ *
+ * Max pooling's backward runs in two kernels: the first stores each window's argmax tap (the first
+ * maximum in row-major window order, or the first NaN: core's rule), the second routes dy through it.
+ */
+
+import type { AvgPool2DAttrs, KernelTensor, Pool2DAttrs, Shape } from '@cnn/core';
+import type { GpuData, Runtime } from '../runtime.js';
+import { decode, ieeeParams, listParams } from '../source.js';
+
+type T = KernelTensor<GpuData>;
+
+function poolParams(x: Shape, y: Shape, attrs: Pool2DAttrs) {
+  const [N, H, W, C] = x as [number, number, number, number];
+  const [, OH, OW] = y as [number, number, number, number];
+  return {
+    N,
+    H,
+    W,
+    C,
+    OH,
+    OW,
+    KH: attrs.kernel[0],
+    KW: attrs.kernel[1],
+    sh: attrs.strides[0],
+    sw: attrs.strides[1],
+    dh: attrs.dilations[0],
+    dw: attrs.dilations[1],
+    top: attrs.pads[0],
+    left: attrs.pads[1],
+    bottom: attrs.pads[2],
+    right: attrs.pads[3],
+    ...ieeeParams,
+  };
+}
+
+/** Loops over window (oi, oj)'s taps inside the image; `inner` sees `t` (tap index) and `ix` (x address). */
+function windowLoop(oi: string, oj: string, n: string, c: string, inner: string): string {
+  return (
+    '  for (let a = 0; a < p_KH; a++) {\n' +
+    `    const h = ${oi} * p_sh + a * p_dh - p_top;\n` +
+    '    if (h >= 0 && h < p_H) {\n' +
+    '      for (let b = 0; b < p_KW; b++) {\n' +
+    `        const w = ${oj} * p_sw + b * p_dw - p_left;\n` +
+    '        if (w >= 0 && w < p_W) {\n' +
+    '          const t = a * p_KW + b;\n' +
+    `          const ix = ((${n} * p_H + h) * p_W + w) * p_C + ${c};\n` +
+    `${inner}` +
+    '        }\n' +
+    '      }\n' +
+    '    }\n' +
+    '  }\n'
+  );
+}
+
+/**
+ * Loops over the windows that input (h, w) (variables c1, c2) falls in as tap (a, b); `inner` sees oi, oj,
+ * t (the tap index) and `iy` (the dy/argmax address).
+ */
+function reachingWindows(inner: string): string {
+  return (
+    '  for (let a = 0; a < p_KH; a++) {\n' +
+    '    const th = c1 + p_top - a * p_dh;\n' +
+    '    const oi = idiv_(th, p_sh);\n' +
+    '    if (th >= 0 && oi * p_sh == th && oi < p_OH) {\n' +
+    '      for (let b = 0; b < p_KW; b++) {\n' +
+    '        const tw = c2 + p_left - b * p_dw;\n' +
+    '        const oj = idiv_(tw, p_sw);\n' +
+    '        if (tw >= 0 && oj * p_sw == tw && oj < p_OW) {\n' +
+    '          const t = a * p_KW + b;\n' +
+    '          const iy = ((c0 * p_OH + oi) * p_OW + oj) * p_C + c3;\n' +
+    `${inner}` +
+    '        }\n' +
+    '      }\n' +
+    '    }\n' +
+    '  }\n'
+  );
+}
+
+/** The largest value of each window; NaN if it holds one (GLSL's max would not propagate it). */
+export function maxPool(rt: Runtime, x: T, attrs: Pool2DAttrs, out: Shape): GpuData {
+  const params = poolParams(x.shape, out, attrs);
+  return rt.run(
+    {
+      key: 'pool.max',
+      inputs: { x: { data: x.data } },
+      params: { ...params, ...listParams('d', out) },
+      body: (read) =>
+        `${decode('i', 'c', 'd', 4)}` +
+        '  let m = -p_inf;\n  let nanSeen = 0;\n' +
+        windowLoop(
+          'c1',
+          'c2',
+          'c0',
+          'c3',
+          `          const v = ${read('x', 'ix')};\n` +
+            '          if (v != v) { nanSeen = 1; }\n' +
+            '          if (v > m) { m = v; }\n',
+        ) +
+        '  if (nanSeen > 0) { return p_nan; }\n  return m;',
+    },
+    out,
+  );
+}
+
+/** Each window's argmax as its tap index a·kw + b: the first maximum, or the first NaN. */
+function maxPoolArgmax(rt: Runtime, x: T, params: ReturnType<typeof poolParams>, yShape: Shape): GpuData {
+  return rt.run(
+    {
+      key: 'pool.argmax',
+      inputs: { x: { data: x.data } },
+      params: { ...params, ...listParams('d', yShape) },
+      body: (read) =>
+        `${decode('i', 'c', 'd', 4)}` +
+        '  let best = -p_inf;\n  let at = -1;\n  let nanSeen = 0;\n' +
+        windowLoop(
+          'c1',
+          'c2',
+          'c0',
+          'c3',
+          `          const v = ${read('x', 'ix')};\n` +
+            '          if (nanSeen == 0) {\n' +
+            '            if (v != v) { nanSeen = 1; at = t; }\n' +
+            '            else if (at < 0 || v > best) { best = v; at = t; }\n' +
+            '          }\n',
+        ) +
+        '  return at;',
+    },
+    yShape,
+  );
+}
+
+/** dx[h, w] = Σ dy of the windows whose argmax is (h, w). */
+export function maxPoolBackprop(rt: Runtime, dy: T, x: T, attrs: Pool2DAttrs, out: Shape): GpuData {
+  const params = poolParams(out, dy.shape, attrs);
+  const argmax = maxPoolArgmax(rt, x, params, dy.shape);
+  try {
+    return rt.run(
+      {
+        key: 'pool.maxBackprop',
+        inputs: { dy: { data: dy.data }, argmax: { data: argmax } },
+        params: { ...params, ...listParams('d', out) },
+        body: (read) =>
+          `${decode('i', 'c', 'd', 4)}` +
+          '  let s = 0;\n' +
+          reachingWindows(`          if (${read('argmax', 'iy')} == t) { s += ${read('dy', 'iy')}; }\n`) +
+          '  return s;',
+      },
+      out,
+    );
+  } finally {
+    rt.dispose(argmax);
+  }
+}
+
+/**
+ * The divisor of window (oi, oj) as rows × columns (the window is separable): the taps inside
+ * [lo, hi) of each axis, the padded input for countIncludePad (clipped at the end padding), else the image.
+ */
+function divisorCode(oi: string, oj: string, name: string): string {
+  return (
+    `  let ${name}r = 0;\n` +
+    '  for (let ra = 0; ra < p_KH; ra++) {\n' +
+    `    const rh = ${oi} * p_sh + ra * p_dh - p_top;\n` +
+    `    if (rh >= p_rowLo && rh < p_rowHi) { ${name}r += 1; }\n` +
+    '  }\n' +
+    `  let ${name}c = 0;\n` +
+    '  for (let rb = 0; rb < p_KW; rb++) {\n' +
+    `    const rw = ${oj} * p_sw + rb * p_dw - p_left;\n` +
+    `    if (rw >= p_colLo && rw < p_colHi) { ${name}c += 1; }\n` +
+    '  }\n' +
+    `  const ${name} = ${name}r * ${name}c;\n`
+  );
+}
+
+function divisorParams(attrs: AvgPool2DAttrs, H: number, W: number) {
+  return attrs.countIncludePad
+    ? { rowLo: -attrs.pads[0], rowHi: H + attrs.pads[2], colLo: -attrs.pads[1], colHi: W + attrs.pads[3] }
+    : { rowLo: 0, rowHi: H, colLo: 0, colHi: W };
+}
+
+/** The mean of each window: Σ x / divisor, each term divided first so a sum of large values cannot overflow. */
+export function avgPool(rt: Runtime, x: T, attrs: AvgPool2DAttrs, out: Shape): GpuData {
+  const params = poolParams(x.shape, out, attrs);
+  return rt.run(
+    {
+      key: 'pool.avg',
+      inputs: { x: { data: x.data } },
+      params: { ...params, ...divisorParams(attrs, params.H, params.W), ...listParams('d', out) },
+      body: (read) =>
+        `${decode('i', 'c', 'd', 4)}` +
+        divisorCode('c1', 'c2', 'div') +
+        '  let s = 0;\n' +
+        windowLoop('c1', 'c2', 'c0', 'c3', `          s += ${read('x', 'ix')} / div;\n`) +
+        '  return s;',
+    },
+    out,
+  );
+}
+
+/** dx[h, w] = Σ over the windows that hold (h, w) of dy / that window's divisor. */
+export function avgPoolBackprop(rt: Runtime, dy: T, attrs: AvgPool2DAttrs, out: Shape): GpuData {
+  const params = poolParams(out, dy.shape, attrs);
+  return rt.run(
+    {
+      key: 'pool.avgBackprop',
+      inputs: { dy: { data: dy.data } },
+      params: { ...params, ...divisorParams(attrs, params.H, params.W), ...listParams('d', out) },
+      body: (read) =>
+        `${decode('i', 'c', 'd', 4)}` +
+        '  let s = 0;\n' +
+        reachingWindows(
+          `${divisorCode('oi', 'oj', 'div')
+            .split('\n')
+            .map((l) => (l ? `          ${l}` : l))
+            .join('\n')}` + `          s += ${read('dy', 'iy')} / div;\n`,
+        ) +
+        '  return s;',
+    },
+    out,
+  );
+}

@@ -12,36 +12,76 @@ export type Engine = 'cpu' | 'wasm' | 'webgl';
 
 export const engines: readonly Engine[] = ['cpu', 'wasm', 'webgl'];
 
-/** Each engine's package is loaded only when asked for: wasm is not fetched in a browser using webgl. */
+/** The npm package of each engine: an optional peer dependency, installed next to @tensorflow/tfjs-core. */
+export const enginePackages: Record<Engine, string> = {
+  cpu: '@tensorflow/tfjs-backend-cpu',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  webgl: '@tensorflow/tfjs-backend-webgl',
+};
+
+/**
+ * Each engine's package is loaded only when asked for: wasm is not fetched in a browser using webgl. (The
+ * specifiers are literal so that bundlers can split each engine into its own chunk.)
+ */
 const loaders: Record<Engine, () => Promise<unknown>> = {
   cpu: () => import('@tensorflow/tfjs-backend-cpu'),
   wasm: () => import('@tensorflow/tfjs-backend-wasm'),
   webgl: () => import('@tensorflow/tfjs-backend-webgl'),
 };
 
+/** Options of `tfjs(engine, options)`. */
+export interface EngineOptions {
+  /**
+   * wasm engine: where its `tfjs-backend-wasm*.wasm` files are served, as a URL prefix ending in `/` or a
+   * map from file name to URL (handed to `setWasmPaths` of @tensorflow/tfjs-backend-wasm before the engine
+   * starts). Needed in bundled web apps; Node finds the files itself. Ignored by the other engines.
+   */
+  wasmPaths?: string | Record<string, string>;
+}
+
 /** What to do when an engine cannot start. */
 const remedies: Record<Engine, string> = {
-  cpu: 'check that @tensorflow/tfjs-backend-cpu 4.22.0 is installed next to @tensorflow/tfjs-core 4.22.0',
-  wasm: "its .wasm binaries were not found or WebAssembly is unavailable. In a bundled web app, serve the tfjs-backend-wasm*.wasm files of @tensorflow/tfjs-backend-wasm/dist and call setWasmPaths('<their URL>/') from @tensorflow/tfjs-backend-wasm before tfjsWasm(); or use tfjsCpu()",
+  cpu: 'check that @tensorflow/tfjs-backend-cpu is installed in the same version as @tensorflow/tfjs-core',
+  wasm: "its .wasm binaries were not found or WebAssembly is unavailable. In a bundled web app, serve the tfjs-backend-wasm*.wasm files of @tensorflow/tfjs-backend-wasm/dist and pass their URL: tfjs('wasm', { wasmPaths: '<their URL>/' }) (or call setWasmPaths from @tensorflow/tfjs-backend-wasm before tfjsWasm()); or use tfjsCpu()",
   webgl:
     'no WebGL context could be created (not a browser, WebGL disabled, or no GPU). Run in a browser with WebGL (headless Chromium: --enable-unsafe-swiftshader), or use tfjsWasm() / tfjsCpu()',
 };
+
+/** Whether a failed import means the package is not installed (Node, bundlers' runtime, browsers). */
+function isMissing(error: unknown, name: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = messageOf(error);
+  return (
+    code === 'ERR_MODULE_NOT_FOUND' ||
+    code === 'MODULE_NOT_FOUND' ||
+    (message.includes(name) && /cannot find|failed to resolve|not found|could not resolve/i.test(message))
+  );
+}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
 /** Loads and initialises one engine; throws an error naming the engine and the remedy when it cannot. */
-export async function initEngine(engine: Engine): Promise<void> {
+export async function initEngine(engine: Engine, options: EngineOptions = {}): Promise<void> {
   if (!engines.includes(engine)) {
     throw new Error(`backend-tfjs: unknown tfjs engine '${engine}'; expected one of ${engines.join(', ')}`);
   }
+  const name = enginePackages[engine];
+  let module: unknown;
   try {
-    await loaders[engine]();
+    module = await loaders[engine]();
   } catch (error) {
-    throw new Error(
-      `tfjs-${engine}: cannot load @tensorflow/tfjs-backend-${engine} (${messageOf(error)}); ${remedies[engine]}`,
-    );
+    if (isMissing(error, name))
+      throw new Error(
+        `tfjs-${engine}: ${name} is not installed. It is an optional peer dependency of @cnn/backend-tfjs: ` +
+          `install it next to @tensorflow/tfjs-core, in the same version (npm install ${name}@${tf.version_core}).`,
+      );
+    throw new Error(`tfjs-${engine}: cannot load ${name} (${messageOf(error)}); ${remedies[engine]}`);
+  }
+  if (engine === 'wasm' && options.wasmPaths !== undefined) {
+    const { setWasmPaths } = module as { setWasmPaths: (paths: string | Record<string, string>) => void };
+    setWasmPaths(options.wasmPaths);
   }
   let ok = false;
   let cause = '';

@@ -8,21 +8,25 @@
 
 import { registerBackend } from '@cnn/core';
 import { createTfjsBackend, type TfjsBackend } from './backend.js';
-import { type Engine, engines, initEngine } from './engine.js';
+import { type Engine, type EngineOptions, engines, initEngine } from './engine.js';
 
 export type { TfjsBackend } from './backend.js';
-export type { Engine } from './engine.js';
+export { type Engine, type EngineOptions, enginePackages } from './engine.js';
 
-/** A backend on the given tfjs engine, named `tfjs-<engine>`. Fails, naming the engine, if it cannot start. */
-export async function tfjs(engine: Engine): Promise<TfjsBackend> {
-  await initEngine(engine);
+/**
+ * A backend on the given tfjs engine, named `tfjs-<engine>`. Fails, naming the engine, if it cannot start
+ * (and naming the package to install when the engine's package is missing). In a bundled web app, give the
+ * wasm engine the URL of its `.wasm` files: `tfjs('wasm', { wasmPaths: '/wasm/' })`.
+ */
+export async function tfjs(engine: Engine, options: EngineOptions = {}): Promise<TfjsBackend> {
+  await initEngine(engine, options);
   return createTfjsBackend(engine);
 }
 
 /** tfjs's plain-JavaScript engine (@tensorflow/tfjs-backend-cpu). */
 export const tfjsCpu = (): Promise<TfjsBackend> => tfjs('cpu');
 /** tfjs's WebAssembly engine (@tensorflow/tfjs-backend-wasm, SIMD, one thread in Node). */
-export const tfjsWasm = (): Promise<TfjsBackend> => tfjs('wasm');
+export const tfjsWasm = (options: EngineOptions = {}): Promise<TfjsBackend> => tfjs('wasm', options);
 /** tfjs's WebGL engine (@tensorflow/tfjs-backend-webgl); browsers only. */
 export const tfjsWebgl = (): Promise<TfjsBackend> => tfjs('webgl');
 

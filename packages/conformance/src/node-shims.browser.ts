@@ -23,3 +23,8 @@ export const fileURLToPath = (url: string | URL): string => new URL(url).pathnam
 export const pathToFileURL = (path: string): URL => new URL(`file://${path}`);
 export const dirname = (path: string): string => path.replace(/\/[^/]*\/?$/, '') || '/';
 export const join = (...parts: string[]): string => parts.join('/').replace(/\/+/g, '/');
+export const resolve = (...parts: string[]): string => {
+  const from = parts.reduce((path, part) => (part.startsWith('/') ? part : join(path, part)), '/');
+  return from.replace(/\/\.(?=\/|$)/g, '');
+};
+export const existsSync = (): boolean => false;

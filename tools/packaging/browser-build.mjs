@@ -23,6 +23,8 @@ await build({
   platform: 'browser',
   external: (id) => bare(id),
   resolve: { alias: { 'node:fs': shims, 'node:path': shims, 'node:url': shims, 'node:module': shims } },
+  // a Node API the shims lack becomes undefined (with a warning) rather than breaking the build
+  shimMissingExports: true,
   logLevel: 'warn',
   output: {
     dir: out,

@@ -366,54 +366,28 @@ export function badInputCases(): BadInputCase[] {
     layer(() => new cnn.Dropout({ name: 'bad', rate: 1 }), [6]),
   );
 
-  // ---- known issues (reported by the fuzzers; the test checks they still misbehave) ----
-  add(
-    'known issues',
-    'conv2d { strides: null }',
-    () => cnn.conv2d(image(), z(3, 3, 3, 4), { strides: null as unknown as number }),
-    'toPair reads v[0] of a null option: a TypeError',
+  // ---- reported by the fuzzers and fixed in core ----
+  add('conv2d options', 'conv2d { strides: null }', () =>
+    cnn.conv2d(image(), z(3, 3, 3, 4), { strides: null as unknown as number }),
   );
-  add(
-    'known issues',
-    'conv2d { padding: true }',
-    () => cnn.conv2d(image(), z(3, 3, 3, 4), { padding: true as unknown as number }),
-    'resolvePads formats a non-array padding with fmt(): a TypeError',
+  add('conv2d options', 'conv2d { padding: true }', () =>
+    cnn.conv2d(image(), z(3, 3, 3, 4), { padding: true as unknown as number }),
   );
+  add('reductions', "cnn.sum(zeros([2]), '0')", () => cnn.sum(z(2), '0' as unknown as number));
+  add('layout', "cnn.concat('x', 0)", () => cnn.concat('x' as unknown as Tensor[], 0));
   add(
-    'known issues',
-    "cnn.sum(zeros([2]), '0')",
-    () => cnn.sum(z(2), '0' as unknown as number),
-    'resolveAxes maps over a string axis: a TypeError',
-  );
-  add(
-    'known issues',
-    "cnn.concat('x', 0)",
-    () => cnn.concat('x' as unknown as Tensor[], 0),
-    'concat only checks .length: a TypeError',
-  );
-  add(
-    'known issues',
+    'layers',
     'Conv2D { kernelSize: null }',
     layer(() => new cnn.Conv2D({ name: 'bad', filters: 2, kernelSize: null as unknown as number })),
-    "Conv2D.paramSpecs destructures kernelSize; the layer wraps the TypeError's words",
   );
-  add(
-    'known issues',
-    'depthwiseConv2d { strides: 0 }',
-    () => cnn.depthwiseConv2d(image(), z(3, 3, 1, 3), { strides: 0 }),
-    'the message names conv2d, not depthwiseConv2d',
+  add('conv2d options', 'depthwiseConv2d { strides: 0 }', () =>
+    cnn.depthwiseConv2d(image(), z(3, 3, 1, 3), { strides: 0 }),
   );
-  add(
-    'known issues',
-    'dense with weights on another backend instance',
-    () => cnn.dense(z(2, 3), cnn.zeros([3, 2], reference())),
-    'the message names matMul, not dense',
+  add('backends', 'dense with weights on another backend instance', () =>
+    cnn.dense(z(2, 3), cnn.zeros([3, 2], reference())),
   );
-  add(
-    'known issues',
-    'maxPool2d whose dilated window sees only padding',
-    () => cnn.maxPool2d(cnn.ones([1, 1, 1, 1]), { kernel: [1, 3], dilations: [1, 2], padding: [0, 3, 0, 3] }),
-    'accepted: backend.ts says core refuses windows of only padding; cpu gives 0, the reference NaN',
+  add('pooling', 'maxPool2d whose dilated window sees only padding', () =>
+    cnn.maxPool2d(cnn.ones([1, 1, 1, 1]), { kernel: [1, 3], dilations: [1, 2], padding: [0, 3, 0, 3] }),
   );
   return cases;
 }

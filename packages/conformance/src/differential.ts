@@ -62,7 +62,9 @@ export async function compareBackends(
     const scale = scaleOf(b);
     for (let i = 0; i < a.length; i++) {
       const bound = elementBound(tol, b[i]!, scale, terms);
-      const ratio = Math.abs(a[i]! - b[i]!) / bound;
+      const diff = Object.is(a[i], b[i]) ? 0 : Math.abs(a[i]! - b[i]!);
+      // A bound of 0 (an all-zero reference) admits only exact agreement, not 0/0.
+      const ratio = diff === 0 ? 0 : diff / bound;
       if (!(ratio <= 1)) {
         const failure = `${opCase.name}: ${what}[${i}] is ${a[i]} on ${subject.name} but ${b[i]} on ${reference.name} (bound ${bound.toExponential(3)})`;
         return { failure, worstRatio: Number.POSITIVE_INFINITY };

@@ -62,7 +62,9 @@ export function compare(
   for (let i = 0; i < ref.data.length; i++) {
     const r = Math.fround(ref.data[i]!);
     const o = ours.data[i]!;
-    const ratio = Math.abs(o - r) / elementBound(tol, r, scale, terms, resolution);
+    const diff = o === r || (Number.isNaN(o) && Number.isNaN(r)) ? 0 : Math.abs(o - r);
+    // A bound of 0 (an all-zero reference) admits only exact agreement, not 0/0.
+    const ratio = diff === 0 ? 0 : diff / elementBound(tol, r, scale, terms, resolution);
     if (!(ratio <= worst)) {
       worst = Number.isNaN(ratio) ? Number.POSITIVE_INFINITY : ratio;
       worstIndex = i;

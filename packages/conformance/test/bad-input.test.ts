@@ -193,7 +193,9 @@ describe('bad input to models is rejected with a clear error', () => {
   it('NaN data is refused before training, naming the sample', async () => {
     const model = build();
     const x = cnn.tensor(new Float32Array(32).fill(Number.NaN), [2, 4, 4, 1]);
-    await expect(model.fit(x, cnn.tensor([0, 1]), { epochs: 2 })).rejects.toThrow('fit: x holds NaN in sample 0');
+    await expect(model.fit(x, cnn.tensor([0, 1]), { epochs: 2 })).rejects.toThrow(
+      'fit: x holds NaN in sample 0',
+    );
   });
   it('fit before compile', async () => {
     const model = cnn.sequential([3], [new cnn.Dense({ units: 2 })]);

@@ -55,6 +55,9 @@ export class Model {
   constructor(config: ModelConfig) {
     this.name = config.name ?? 'model';
     this.inputs = [config.inputs].flat();
+    if (new Set(this.inputs).size !== this.inputs.length) {
+      throw new Error(`model '${config.name ?? 'model'}': an input is listed twice`);
+    }
     this.outputs = [config.outputs].flat();
     this.seed = config.seed ?? 42;
     this.random = new Random(this.seed + 1);

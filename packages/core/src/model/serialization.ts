@@ -187,6 +187,12 @@ function checkTopology(topology: ModelTopology): void {
       fail(`layers[${i}].config`, 'an object', e.config);
     if (e.className !== 'InputLayer' && !isStringArray(e.inbound))
       fail(`layers[${i}].inbound`, 'an array of layer names', e.inbound);
+    const shape = (e.config as { shape?: unknown }).shape;
+    if (
+      e.className === 'InputLayer' &&
+      !(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d > 0))
+    )
+      fail(`layers[${i}].config.shape`, 'an array of sizes', shape);
   });
   if (!Array.isArray(t.weights)) fail('weights', 'an array', t.weights);
   (t.weights as unknown[]).forEach((w, i) => {

@@ -1,6 +1,6 @@
 import type { Conv2DAttrs, Pads4, Shape } from '../backend.js';
 import { tidy } from '../memory.js';
-import { assertPositiveInt, assertRank, fmt } from '../shape.js';
+import { assertPositiveInt, assertRank, assertSameBackend, assertSize, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { pad } from './layout.js';
 import { runKernel } from './op.js';
@@ -21,10 +21,16 @@ export interface Conv2DOptions {
  * and is shared across every position. Output size per spatial dim: `(in + padBefore + padAfter - extent) / stride + 1`.
  */
 export function conv2d(x: Tensor, filter: Tensor, options: Conv2DOptions = {}): Tensor {
-  assertRank('conv2d', 'input', x, 4);
-  assertRank('conv2d', 'filter', filter, 4);
-  const attrs = convAttrs('conv2d', x.shape, filter.shape, options);
-  const out = convOutputShape('conv2d', x.shape, filter.shape, attrs);
+  return convolve('conv2d', x, filter, options);
+}
+
+/** conv2d under the name the user called (errors name it). */
+function convolve(op: string, x: Tensor, filter: Tensor, options: Conv2DOptions): Tensor {
+  assertRank(op, 'input', x, 4);
+  assertRank(op, 'filter', filter, 4);
+  assertSameBackend(op, [x, filter]);
+  const attrs = convAttrs(op, x.shape, filter.shape, options);
+  const out = convOutputShape(op, x.shape, filter.shape, attrs);
   return conv2dKernel(x, filter, attrs, out);
 }
 
@@ -35,7 +41,7 @@ export function depthwiseConv2d(
   options: Omit<Conv2DOptions, 'groups'> = {},
 ): Tensor {
   assertRank('depthwiseConv2d', 'input', x, 4);
-  return conv2d(x, filter, { ...options, groups: x.shape[3]! });
+  return convolve('depthwiseConv2d', x, filter, { ...options, groups: x.shape[3]! });
 }
 
 export interface Conv2DTransposeOptions extends Omit<Conv2DOptions, 'padding'> {
@@ -55,6 +61,7 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, options: Conv2DTransp
   const op = 'conv2dTranspose';
   assertRank(op, 'input', x, 4);
   assertRank(op, 'filter', filter, 4);
+  assertSameBackend(op, [x, filter]);
   const groups = options.groups ?? 1;
   assertPositiveInt(op, 'groups', groups);
   const [n, h, w, inC] = x.shape as [number, number, number, number];
@@ -117,6 +124,7 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, options: Conv2DTransp
   if (outH <= 0 || outW <= 0) throw new Error(`${op}: output size would be ${outH}x${outW}`);
   const attrs: Conv2DAttrs = { strides, pads: kernelPads, dilations, groups };
   const outShape = [n, outH, outW, outPerGroup * groups];
+  assertSize(op, outShape);
   if (pads.every((p) => p >= 0)) return conv2dBackpropInputKernel(x, filter, attrs, outShape);
   const grow = pads.map((p) => Math.max(0, -p));
   return tidy(() =>

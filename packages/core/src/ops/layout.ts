@@ -44,7 +44,9 @@ export function flatten(x: Tensor, axis = 1): Tensor {
 
 /** Joins tensors along `axis`; every other dim must match. */
 export function concat(xs: readonly Tensor[], axis = -1): Tensor {
-  if (!xs || xs.length === 0) throw new Error('concat: needs at least one tensor');
+  if (!Array.isArray(xs as unknown))
+    throw new Error(`concat: inputs must be an array of tensors, got ${typeof xs}`);
+  if (xs.length === 0) throw new Error('concat: needs at least one tensor');
   xs.forEach((t, i) => assertTensor('concat', `inputs[${i}]`, t));
   const first = xs[0]!;
   const a = normalizeAxis('concat', axis, first.rank);

@@ -1,5 +1,5 @@
 import { tidy } from '../memory.js';
-import { assertTensor, fmt, shapesEqual } from '../shape.js';
+import { assertSameBackend, assertTensor, fmt, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { clip } from './activation.js';
 import { tensor } from './creation.js';
@@ -25,6 +25,7 @@ export function softmaxCrossEntropy(
   const op = 'softmaxCrossEntropy';
   assertTensor(op, 'logits', logits);
   assertTensor(op, 'labels', labels);
+  assertSameBackend(op, [logits, labels]);
   if (logits.rank < 2)
     throw new Error(`${op}: logits must have rank >= 2 ([batch, ..., classes]), got ${fmt(logits.shape)}`);
   const classes = logits.shape[logits.rank - 1]!;
@@ -91,6 +92,7 @@ export function binaryCrossEntropy(probabilities: Tensor, target: Tensor): Tenso
 function assertSameShape(op: string, prediction: Tensor, target: Tensor): void {
   assertTensor(op, 'prediction', prediction);
   assertTensor(op, 'target', target);
+  assertSameBackend(op, [prediction, target]);
   if (!shapesEqual(prediction.shape, target.shape)) {
     throw new Error(
       `${op}: prediction ${fmt(prediction.shape)} and target ${fmt(target.shape)} must have the same shape`,

@@ -1,5 +1,5 @@
 import { tidy } from '../memory.js';
-import { assertRank, assertTensor, broadcastShapes, fmt } from '../shape.js';
+import { assertRank, assertSameBackend, assertTensor, broadcastShapes, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, mul } from './elementwise.js';
 import { reshape } from './layout.js';
@@ -70,6 +70,8 @@ function matMulKernel(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boo
 export function dense(x: Tensor, weights: Tensor, bias?: Tensor): Tensor {
   assertRank('dense', 'x', x, 2);
   assertRank('dense', 'weights', weights, 2);
+  if (bias !== undefined) assertRank('dense', 'bias', bias, 1);
+  assertSameBackend('dense', bias ? [x, weights, bias] : [x, weights]);
   if (x.shape[1] !== weights.shape[0]) {
     throw new Error(
       `dense: input has ${x.shape[1]} features but weights expect ${weights.shape[0]} (weights shape ${fmt(weights.shape)})`,
@@ -96,6 +98,7 @@ export function gemm(a: Tensor, b: Tensor, c?: Tensor, options: GemmOptions = {}
   assertRank('gemm', 'a', a, 2);
   assertRank('gemm', 'b', b, 2);
   if (c) assertTensor('gemm', 'c', c);
+  assertSameBackend('gemm', c ? [a, b, c] : [a, b]);
   return tidy(() => {
     let y = matMul(a, b, transposeA, transposeB);
     if (alpha !== 1) y = mul(y, alpha);

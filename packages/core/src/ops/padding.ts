@@ -21,11 +21,20 @@ export function toPair(
   v: number | readonly number[] | undefined,
   fallback: number,
 ): Pair {
-  const pair: [number, number] =
-    v === undefined ? [fallback, fallback] : typeof v === 'number' ? [v, v] : [v[0]!, v[1]!];
-  if (typeof v === 'object' && v.length !== 2)
-    throw new Error(`${op}: ${arg} must have 2 entries, got ${fmt(v)}`);
-  return pair;
+  if (v === undefined) return [fallback, fallback];
+  if (typeof v === 'number') return [v, v];
+  if (!Array.isArray(v) || v.length !== 2) {
+    throw new Error(`${op}: ${arg} must be a number or [height, width], got ${describeValue(v)}`);
+  }
+  return [v[0]!, v[1]!];
+}
+
+/** A value as an error message shows it (arrays by their contents, strings quoted). */
+export function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(describeValue).join(',')}]`;
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === null || typeof v !== 'object') return String(v);
+  return 'an object';
 }
 
 /** The extent of a dilated kernel: `dilation*(k-1)+1` pixels from first to last tap. */
@@ -67,11 +76,16 @@ export function resolvePads(
         );
     }
   }
+  if (typeof padding !== 'number' && !Array.isArray(padding)) {
+    throw new Error(
+      `${op}: padding must be 'valid', 'same', 'SAME_UPPER', 'SAME_LOWER', a number or an array of 2 or 4, got ${describeValue(padding)}`,
+    );
+  }
   let pads: Pads4;
   if (typeof padding === 'number') pads = [padding, padding, padding, padding];
   else if (padding.length === 2) pads = [padding[0], padding[1], padding[0], padding[1]];
   else if (padding.length === 4) pads = [padding[0], padding[1], padding[2]!, padding[3]!];
-  else throw new Error(`${op}: padding must have 1, 2 or 4 entries, got ${fmt(padding)}`);
+  else throw new Error(`${op}: padding must have 1, 2 or 4 entries, got ${describeValue(padding)}`);
   pads.forEach((p, i) => assertNonNegativeInt(op, `pad ${SIDES[i]}`, p));
   return pads;
 }

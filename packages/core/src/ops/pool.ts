@@ -47,10 +47,26 @@ function poolAttrs(op: string, x: Tensor, options: Pool2DOptions): { attrs: Pool
       strides[axis],
       ceil,
     );
-  return {
-    attrs: { kernel, strides, pads, dilations },
-    out: [n, size(0, 'height', h), size(1, 'width', w), c],
-  };
+  const out = [n, size(0, 'height', h), size(1, 'width', w), c];
+  // With dilation a window can step over the whole image even when its pads are smaller than its extent:
+  // every window must hold at least one real position (padding never takes part in a pooling).
+  ([0, 1] as const).forEach((axis) => {
+    const input = axis === 0 ? h : w;
+    for (let o = 0; o < out[axis + 1]!; o++) {
+      const start = o * strides[axis] - pads[axis];
+      let real = false;
+      for (let i = 0; i < kernel[axis] && !real; i++) {
+        const p = start + i * dilations[axis];
+        real = p >= 0 && p < input;
+      }
+      if (!real) {
+        throw new Error(
+          `${op}: the window at output ${axis === 0 ? 'row' : 'column'} ${o} covers only padding (kernel ${kernel[axis]}, dilation ${dilations[axis]}, stride ${strides[axis]}, pads ${pads[axis]}+${pads[axis + 2]}, input ${input})`,
+        );
+      }
+    }
+  });
+  return { attrs: { kernel, strides, pads, dilations }, out };
 }
 
 /** Max pooling: the largest value in each window, per channel (NaN if the window holds one). */

@@ -5,10 +5,14 @@ import type { Tensor } from '../tensor.js';
 import { div, equal, exp, log, mul, sub } from './elementwise.js';
 import { concat, reshape, slice } from './layout.js';
 import { runKernel, runOptionalKernel } from './op.js';
+import { describeValue } from './padding.js';
 
 /** Resolves `axes` (undefined = all, negatives allowed) to sorted unique non-negative axes. */
 export function resolveAxes(op: string, rank: number, axes?: number | readonly number[]): number[] {
   if (axes === undefined) return [...Array(rank).keys()];
+  if (typeof axes !== 'number' && !(Array.isArray(axes) && axes.every((a) => typeof a === 'number'))) {
+    throw new Error(`${op}: axes must be a number or an array of numbers, got ${describeValue(axes)}`);
+  }
   const list = typeof axes === 'number' ? [axes] : axes;
   const resolved = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))];
   return resolved.sort((a, b) => a - b);

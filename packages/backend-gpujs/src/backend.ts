@@ -22,7 +22,11 @@ export interface GpujsBackend extends Backend<GpuData> {
   /** The gpu.js kernel class in use (HeadlessGLKernel, WebGL2Kernel, WebGLKernel, CPUKernel). */
   readonly kernelClass: string;
   /** The WebGL context's renderer and limits, and the limits in use. */
-  readonly info: Runtime['info'] & { pageElements: number; maxTextureSizeInUse: number; textureBudget: number };
+  readonly info: Runtime['info'] & {
+    pageElements: number;
+    maxTextureSizeInUse: number;
+    textureBudget: number;
+  };
   /** Read-backs, compiles, shader programs, live textures, kernel calls so far. */
   stats(): RuntimeStats;
   /** Releases every texture, kernel and the WebGL context. */
@@ -41,7 +45,12 @@ export function gpujs(options: GpujsOptions = {}): GpujsBackend {
     name,
     mode: rt.mode,
     kernelClass: rt.kernelClassName,
-    info: { ...rt.info, pageElements: rt.pageElements, maxTextureSizeInUse: rt.maxTextureSize, textureBudget: rt.textureBudget },
+    info: {
+      ...rt.info,
+      pageElements: rt.pageElements,
+      maxTextureSizeInUse: rt.maxTextureSize,
+      textureBudget: rt.textureBudget,
+    },
     stats: () => rt.stats(),
     destroy: () => rt.destroy(),
 

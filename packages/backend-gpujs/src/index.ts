@@ -9,7 +9,7 @@ import { gpujs } from './backend.js';
 
 export { type GpujsBackend, type GpujsOptions, gpujs } from './backend.js';
 export type { GpuData, GpujsMode, RuntimeStats } from './runtime.js';
-export { MAX_ELEMENTS, pageCapacity } from './runtime.js';
+export { MAX_ELEMENTS, pageCapacity, webglUnavailableError } from './runtime.js';
 
 export const createBackend = gpujs;
 export default gpujs;

@@ -39,7 +39,7 @@ export interface RuntimeOptions {
 }
 
 /** A page: a gpu.js texture (the WebGL modes) or, in gpu.js's cpu mode, a plain array. */
-type Page = Texture | Float32Array;
+export type Page = Texture | Float32Array;
 
 /** The backend's storage handle: a tensor's values as pages on the GPU, plus its shape. */
 export interface GpuData {
@@ -96,8 +96,15 @@ export const MAX_ELEMENTS = 2 ** 24;
 
 const LOOP_MAX = 2 ** 24;
 
-/** What to install or do when WebGL is missing, for the error users see. */
-function noWebGLError(mode: GpujsMode): Error {
+/**
+ * The error for a context that has no usable WebGL: what is missing and how to fix it (apt packages,
+ * xvfb-run, WebGL2 in browsers). `where.display` is the X display (DISPLAY) in Node.
+ */
+export function webglUnavailableError(
+  mode: GpujsMode,
+  where: { display?: string } = { display: nodeDisplay() },
+): Error {
+  const display = where.display;
   const inNode = typeof process !== 'undefined' && !!process.versions?.node && !inBrowser();
   if (!inNode || mode !== 'headlessgl') {
     return new Error(
@@ -107,7 +114,6 @@ function noWebGLError(mode: GpujsMode): Error {
         "back to gpu.js's CPU modes; pass { mode: 'cpu' } explicitly to debug on the CPU.",
     );
   }
-  const display = process.env.DISPLAY;
   const lines = [
     "gpujs: WebGL is not available in Node (gpu.js mode 'headlessgl' needs the native 'gl' module and an X server).",
     display
@@ -119,6 +125,10 @@ function noWebGLError(mode: GpujsMode): Error {
     "  This backend never falls back to gpu.js's cpu or webasm modes; pass { mode: 'cpu' } explicitly to debug on the CPU.",
   ];
   return new Error(lines.join('\n'));
+}
+
+function nodeDisplay(): string | undefined {
+  return typeof process !== 'undefined' ? process.env?.DISPLAY : undefined;
 }
 
 function inBrowser(): boolean {
@@ -195,7 +205,7 @@ export class Runtime {
     if (!['headlessgl', 'webgl2', 'webgl', 'cpu'].includes(mode)) {
       throw new Error(`gpujs: unknown mode '${mode}' (headlessgl, webgl2, webgl or cpu)`);
     }
-    if (!modeSupported(mode)) throw noWebGLError(mode);
+    if (!modeSupported(mode)) throw webglUnavailableError(mode);
     this.mode = mode;
     this.gpu = new GPU({ mode });
     // The Kernel class every compiled kernel must be an instance of: gpu.js replaces a kernel it cannot
@@ -242,12 +252,19 @@ export class Runtime {
         link(program);
       };
     } else {
-      this.info = { renderer: 'gpu.js cpu mode (JavaScript)', version: '-', maxTextureSize: 0, textureUnits: 0 };
+      this.info = {
+        renderer: 'gpu.js cpu mode (JavaScript)',
+        version: '-',
+        maxTextureSize: 0,
+        textureUnits: 0,
+      };
       this.maxTextureSize = options.maxTextureSize ?? 16384;
       this.textureBudget = options.maxTextureUnits ?? 14;
     }
-    if (!(this.maxTextureSize >= 2)) throw new Error(`gpujs: maxTextureSize must be at least 2, got ${this.maxTextureSize}`);
-    if (!(this.textureBudget >= 3)) throw new Error(`gpujs: maxTextureUnits must be at least 3, got ${this.textureBudget}`);
+    if (!(this.maxTextureSize >= 2))
+      throw new Error(`gpujs: maxTextureSize must be at least 2, got ${this.maxTextureSize}`);
+    if (!(this.textureBudget >= 3))
+      throw new Error(`gpujs: maxTextureUnits must be at least 3, got ${this.textureBudget}`);
     this.pageElements = pageCapacity(this.maxTextureSize);
   }
 
@@ -264,7 +281,9 @@ export class Runtime {
       loopMaxIterations: LOOP_MAX,
       functions: mathFunctions as unknown as never[],
       onRequestFallback: () => {
-        throw new Error(`gpujs: gpu.js could not run a kernel on ${this.mode} and asked to fall back to its CPU mode`);
+        throw new Error(
+          `gpujs: gpu.js could not run a kernel on ${this.mode} and asked to fall back to its CPU mode`,
+        );
       },
     };
   }
@@ -274,7 +293,9 @@ export class Runtime {
     const Expected = this.kernelClass as new (...args: unknown[]) => unknown;
     if (!(inner instanceof Expected)) {
       const got = (inner as { constructor?: { name?: string } })?.constructor?.name ?? typeof inner;
-      throw new Error(`gpujs: kernel '${what}' runs as ${got}, not on ${this.mode}: refusing a silent fallback`);
+      throw new Error(
+        `gpujs: kernel '${what}' runs as ${got}, not on ${this.mode}: refusing a silent fallback`,
+      );
     }
   }
 
@@ -378,7 +399,10 @@ export class Runtime {
 
   // ---- kernels ----
 
-  private kernel(key: string, build: () => Omit<CachedKernel, 'run' | 'checked'> & { source: string }): CachedKernel {
+  private kernel(
+    key: string,
+    build: () => Omit<CachedKernel, 'run' | 'checked'> & { source: string },
+  ): CachedKernel {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const { source, ...rest } = build();
@@ -403,19 +427,26 @@ export class Runtime {
    */
   run(spec: KernelSpec, shape: readonly number[]): GpuData {
     const size = shape.reduce((a, b) => a * b, 1);
-    return this.assemble(shape, this.pageLengths(size).map((_, p) => (pages) => this.runPage(spec, size, p, pages)));
+    return this.assemble(
+      shape,
+      this.outputPages(size).map(
+        ({ o0, len }) =>
+          () =>
+            this.runRange(spec, o0, len),
+      ),
+    );
   }
 
   /**
    * Builds storage of `shape` from one producer per page (each returns that page's texture). On an error
    * the pages made so far are released.
    */
-  assemble(shape: readonly number[], producers: ((done: Page[]) => Page)[]): GpuData {
+  assemble(shape: readonly number[], producers: (() => Page)[]): GpuData {
     const size = shape.reduce((a, b) => a * b, 1);
     this.checkSize(size);
     const pages: Page[] = [];
     try {
-      for (const produce of producers) pages.push(produce(pages));
+      for (const produce of producers) pages.push(produce());
     } catch (error) {
       for (const page of pages) this.deletePage(page);
       throw error;
@@ -434,7 +465,7 @@ export class Runtime {
     return b - a + 1;
   }
 
-  /** A temporary single-page storage view of one page (GEMM's running partial sums); not tracked. */
+  /** A temporary single-page storage view of one texture (GEMM's partial results); not tracked. */
   pageView(page: Page, len: number): GpuData {
     return { shape: [len], size: len, pages: [page] };
   }
@@ -443,11 +474,12 @@ export class Runtime {
     this.deletePage(page);
   }
 
-  /** Runs `spec` for output page `p` of an output of `size` elements; returns the page's texture. */
-  runPage(spec: KernelSpec, size: number, p: number, _done?: Page[]): Page {
+  /**
+   * Runs `spec` for output elements [o0, o0 + len) (an output page, or part of one: GEMM's tiling) and
+   * returns their texture.
+   */
+  runRange(spec: KernelSpec, o0: number, len: number): Page {
     const P = this.pageElements;
-    const o0 = p * P;
-    const len = Math.min(P, size - o0);
     const names = Object.keys(spec.inputs);
     // Which pages of each input this output page binds: a window [first, first + count).
     const windows = names.map((name) => {

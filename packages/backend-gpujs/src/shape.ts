@@ -36,15 +36,17 @@ export function broadcastStrides(shape: Shape, rank: number): number[] {
  * i+1 merge when every operand addresses them as one dim (stride[i] = stride[i+1]·dims[i+1]). Size-1 dims
  * are dropped. Returns the merged dims and each operand's merged strides (at least one dim).
  */
-export function mergeDims(dims: Shape, strides: readonly (readonly number[])[]): { dims: number[]; strides: number[][] } {
+export function mergeDims(
+  dims: Shape,
+  strides: readonly (readonly number[])[],
+): { dims: number[]; strides: number[][] } {
   const outDims: number[] = [];
   const outStrides: number[][] = strides.map(() => []);
   for (let i = 0; i < dims.length; i++) {
     const d = dims[i]!;
     if (d === 1) continue;
     const last = outDims.length - 1;
-    const mergeable =
-      last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[i]! * d);
+    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[i]! * d);
     if (mergeable) {
       outDims[last] = outDims[last]! * d;
       strides.forEach((s, k) => (outStrides[k]![last] = s[i]!));

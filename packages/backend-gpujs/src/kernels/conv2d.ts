@@ -32,7 +32,11 @@ function geometry(xShape: Shape, wShape: Shape, yShape: Shape, attrs: Conv2DAttr
   const R = KH * KW * Cg; // taps per group: one row of cols per group
   const pixels = N * OH * OW;
   const pointwise =
-    KH === 1 && KW === 1 && attrs.strides[0] === 1 && attrs.strides[1] === 1 && attrs.pads.every((p) => p === 0);
+    KH === 1 &&
+    KW === 1 &&
+    attrs.strides[0] === 1 &&
+    attrs.strides[1] === 1 &&
+    attrs.pads.every((p) => p === 0);
   const params = {
     N,
     H,
@@ -200,5 +204,3 @@ export function conv2dBackpropFilter(rt: Runtime, x: T, dy: T, attrs: Conv2DAttr
     if (cols !== x.data) rt.dispose(cols);
   }
 }
-
-

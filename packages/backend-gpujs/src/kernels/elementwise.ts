@@ -80,7 +80,10 @@ export function elementwise(
   if (strided) params = { ...params, ...listParams('d', dims) };
   operands.forEach((x, k) => {
     const name = `in${k}`;
-    inputs[name] = { data: x.data, touched: modes[k] === 'same' ? sameRange : modes[k] === 'scalar' ? () => [0, 0] : undefined };
+    inputs[name] = {
+      data: x.data,
+      touched: modes[k] === 'same' ? sameRange : modes[k] === 'scalar' ? () => [0, 0] : undefined,
+    };
     if (modes[k] === 'strided') params = { ...params, ...listParams(`s${k}_`, strides[k]!) };
   });
   return rt.run(
@@ -208,7 +211,11 @@ function derivativeExpr(act: Activation): { key: string; expr: string; params: R
     case 'relu':
       return { key: 'relu', expr: 'let d = 0;\n  if (x > 0) { d = 1; }', params: {} };
     case 'leakyRelu':
-      return { key: 'leakyRelu', expr: 'let d = p_alpha;\n  if (x >= 0) { d = 1; }', params: { alpha: act.alpha } };
+      return {
+        key: 'leakyRelu',
+        expr: 'let d = p_alpha;\n  if (x >= 0) { d = 1; }',
+        params: { alpha: act.alpha },
+      };
     case 'elu':
       return {
         key: 'elu',
@@ -222,7 +229,11 @@ function derivativeExpr(act: Activation): { key: string; expr: string; params: R
         params: { alpha: act.alpha, gamma: act.gamma },
       };
     case 'sigmoid':
-      return { key: 'sigmoid', expr: 'const s = sigmoid_(x, p_inf, p_nan);\n  const d = s * (1 - s);', params: {} };
+      return {
+        key: 'sigmoid',
+        expr: 'const s = sigmoid_(x, p_inf, p_nan);\n  const d = s * (1 - s);',
+        params: {},
+      };
     case 'tanh':
       return { key: 'tanh', expr: 'const t = tanh_(x, p_inf, p_nan);\n  const d = 1 - t * t;', params: {} };
     case 'softplus':
@@ -264,5 +275,3 @@ export function activationGrad(rt: Runtime, x: T, dy: T, act: Activation, out: S
   const { key, expr, params } = derivativeExpr(act);
   return elementwise(rt, `actGrad.${key}`, [x, dy], ['x', 'g'], `${expr}\n  return g * d;`, params, out);
 }
-
-

@@ -12,11 +12,13 @@
  * A and B that its output page touches. When those still exceed the texture units one draw call may bind
  * (operands far larger than MAX_TEXTURE_SIZE² elements), K is split into chunks: each chunk's kernel adds
  * its partial dot products to the previous chunk's output page (`prev`), so the chunks accumulate on the
- * GPU in K order, exactly as one long loop would. Nothing is ever rejected for its size.
+ * GPU in K order, exactly as one long loop would. And when even a single k of an output page reads more
+ * pages than that (a wide band of A, e.g. K much larger than N on tiny pages), the page is computed in
+ * halves, recursively, and the halves joined. Nothing is ever rejected for its size.
  */
 
 import type { KernelTensor, Shape } from '@cnn/core';
-import type { GpuData, KernelSpec, Runtime } from '../runtime.js';
+import type { GpuData, KernelSpec, Page, Runtime } from '../runtime.js';
 import { sizeOf } from '../shape.js';
 import { decode, listParams } from '../source.js';
 
@@ -67,7 +69,11 @@ function batchOffsetRange(batch: readonly number[], strides: readonly number[], 
 function outputBox(plan: GemmPlan, o0: number, o1: number) {
   const Bt = sizeOf(plan.batch);
   const dims = plan.layout === 'bmn' ? [Bt, plan.M, plan.N] : [plan.M, Bt, plan.N];
-  const coords = (o: number) => [Math.floor(o / (dims[1]! * dims[2]!)), Math.floor(o / dims[2]!) % dims[1]!, o % dims[2]!];
+  const coords = (o: number) => [
+    Math.floor(o / (dims[1]! * dims[2]!)),
+    Math.floor(o / dims[2]!) % dims[1]!,
+    o % dims[2]!,
+  ];
   const first = coords(o0);
   const last = coords(o1 - 1);
   const lo = [first[0]!, 0, 0];
@@ -151,45 +157,79 @@ function chunkSpec(plan: GemmPlan, k0: number, kn: number, prev: GpuData | null)
   };
 }
 
+/** Joins two textures of consecutive output ranges (lengths `split` and the rest) into one. */
+function joinSpec(rt: Runtime, lo: Page, split: number, hi: Page, rest: number): KernelSpec {
+  return {
+    key: 'gemm.join',
+    inputs: { lo: { data: rt.pageView(lo, split) }, hi: { data: rt.pageView(hi, rest) } },
+    params: { split },
+    body: (read) =>
+      `  const li = i - o_base;\n  if (li < p_split) { return ${read('lo', 'li')}; }\n` +
+      `  const lj = li - p_split;\n  return ${read('hi', 'lj')};`,
+  };
+}
+
 /** Runs a GEMM plan into new storage of shape `out` (product of its dims = batch·M·N). */
 export function gemm(rt: Runtime, plan: GemmPlan, out: Shape): GpuData {
   const size = sizeOf(out);
   const budget = rt.textureBudget;
-  // How many A and B pages output range [o0, o1) binds for K chunk [k0, k1).
-  const pagesFor = (o0: number, o1: number, k0: number, k1: number) => {
-    const t = touched(plan, o0, o1, k0, k1);
+  // Do the A and B pages that output range [o0, o0 + len) reads for K chunk [k0, k1) fit in one call
+  // (next to the running sum's page when `withPrev`)?
+  const fits = (o0: number, len: number, k0: number, k1: number, withPrev: boolean) => {
+    const t = touched(plan, o0, o0 + len, k0, k1);
     const count = (d: GpuData, [lo, hi]: readonly [number, number]) =>
       d.pages.length === 1 ? 1 : rt.pagesTouched(d.size, lo, hi);
-    return count(plan.a, t.a) + count(plan.b, t.b);
+    return count(plan.a, t.a) + count(plan.b, t.b) + (withPrev ? 1 : 0) <= budget;
+  };
+  /**
+   * The texture of output elements [o0, o0 + len): one call if everything fits; else K in chunks (from
+   * each k0 the longest chunk that fits), each adding to the previous chunk's result; and when even one k
+   * does not fit (the range's band of A or B is too wide), the range in two halves, joined.
+   */
+  const compute = (o0: number, len: number): Page => {
+    if (fits(o0, len, 0, plan.K, false)) return rt.runRange(chunkSpec(plan, 0, plan.K, null), o0, len);
+    let acc: Page | null = null;
+    let k0 = 0;
+    while (k0 < plan.K) {
+      let kc = plan.K - k0;
+      while (kc > 1 && !fits(o0, len, k0, k0 + kc, acc !== null)) kc = Math.ceil(kc / 2);
+      if (!fits(o0, len, k0, k0 + kc, acc !== null)) {
+        if (acc) rt.releasePage(acc);
+        if (len === 1)
+          throw new Error(`gpujs: GEMM cannot fit one output element in ${budget} texture units`);
+        const half = Math.ceil(len / 2);
+        const lo = compute(o0, half);
+        let hi: Page;
+        try {
+          hi = compute(o0 + half, len - half);
+        } catch (error) {
+          rt.releasePage(lo);
+          throw error;
+        }
+        try {
+          return rt.runRange(joinSpec(rt, lo, half, hi, len - half), o0, len);
+        } finally {
+          rt.releasePage(lo);
+          rt.releasePage(hi);
+        }
+      }
+      const prev: Page | null = acc;
+      try {
+        acc = rt.runRange(chunkSpec(plan, k0, kc, prev ? rt.pageView(prev, len) : null), o0, len);
+      } finally {
+        if (prev) rt.releasePage(prev);
+      }
+      k0 += kc;
+    }
+    return acc!;
   };
   return rt.assemble(
     out,
-    rt.outputPages(size).map(({ o0, len }, p) => () => {
-      if (pagesFor(o0, o0 + len, 0, plan.K) <= budget) return rt.runPage(chunkSpec(plan, 0, plan.K, null), size, p);
-      // K in chunks: from each k0, the longest chunk whose A and B pages fit next to the running sum's
-      // page. (A chunk of one k that still does not fit means the output page alone spans too much of A
-      // or B; the runtime then refuses with the numbers.)
-      const chunk = (k0: number) => {
-        let kc = plan.K - k0;
-        while (kc > 1 && pagesFor(o0, o0 + len, k0, k0 + kc) + 1 > budget) kc = Math.ceil(kc / 2);
-        return kc;
-      };
-      let k0 = chunk(0);
-      let acc = rt.runPage(chunkSpec(plan, 0, k0, null), size, p);
-      while (k0 < plan.K) {
-        const kc = chunk(k0);
-        try {
-          const next = rt.runPage(chunkSpec(plan, k0, kc, rt.pageView(acc, len)), size, p);
-          rt.releasePage(acc);
-          acc = next;
-        } catch (error) {
-          rt.releasePage(acc);
-          throw error;
-        }
-        k0 += kc;
-      }
-      return acc;
-    }),
+    rt.outputPages(size).map(
+      ({ o0, len }) =>
+        () =>
+          compute(o0, len),
+    ),
   );
 }
 
@@ -199,7 +239,14 @@ type T = KernelTensor<GpuData>;
  * Batched matMul with transpose flags: the operands' last two dims are the matrices (a transpose is a
  * swap of their strides), the leading dims broadcast numpy-style to `out`'s.
  */
-export function matMul(rt: Runtime, a: T, b: T, transposeA: boolean, transposeB: boolean, out: Shape): GpuData {
+export function matMul(
+  rt: Runtime,
+  a: T,
+  b: T,
+  transposeA: boolean,
+  transposeB: boolean,
+  out: Shape,
+): GpuData {
   const rank = out.length;
   const M = out[rank - 2]!;
   const N = out[rank - 1]!;

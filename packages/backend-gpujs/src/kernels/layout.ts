@@ -27,7 +27,8 @@ export function transpose(rt: Runtime, x: T, perm: readonly number[], out: Shape
       key: `layout.transpose:${rank}`,
       inputs: { x: { data: x.data } },
       params: { ...listParams('d', merged.dims), ...listParams('s', merged.strides[0]!) },
-      body: (read) => `${decode('i', 'c', 'd', rank)}  const ix = ${address('c', 's', rank)};\n  return ${read('x', 'ix')};`,
+      body: (read) =>
+        `${decode('i', 'c', 'd', rank)}  const ix = ${address('c', 's', rank)};\n  return ${read('x', 'ix')};`,
     },
     out,
   );
@@ -80,7 +81,11 @@ export function pad(
     const inner = dims[0];
     if (inner && inner.before === 0 && inner.inDim === inner.outDim) {
       // Merge the unpadded inner dim into this one.
-      dims[0] = { inDim: dim.inDim * inner.inDim, outDim: dim.outDim * inner.outDim, before: dim.before * inner.outDim };
+      dims[0] = {
+        inDim: dim.inDim * inner.inDim,
+        outDim: dim.outDim * inner.outDim,
+        before: dim.before * inner.outDim,
+      };
     } else dims.unshift(dim);
   }
   void after; // implied by out and before
@@ -92,9 +97,18 @@ export function pad(
       inputs: { x: { data: x.data } },
       params: {
         value,
-        ...listParams('d', dims.map((d) => d.outDim)),
-        ...listParams('n', dims.map((d) => d.inDim)),
-        ...listParams('b', dims.map((d) => d.before)),
+        ...listParams(
+          'd',
+          dims.map((d) => d.outDim),
+        ),
+        ...listParams(
+          'n',
+          dims.map((d) => d.inDim),
+        ),
+        ...listParams(
+          'b',
+          dims.map((d) => d.before),
+        ),
         ...listParams('s', inStrides),
       },
       body: (read) => {
@@ -125,14 +139,18 @@ export function concat(rt: Runtime, xs: readonly T[], axis: number, out: Shape):
     const groups: T[][] = [];
     let current: T[] = [];
     for (const x of xs) {
-      if (current.length > 0 && (current.length === CONCAT_MAX_INPUTS || pagesOf([...current, x]) > rt.textureBudget)) {
+      if (
+        current.length > 0 &&
+        (current.length === CONCAT_MAX_INPUTS || pagesOf([...current, x]) > rt.textureBudget)
+      ) {
         groups.push(current);
         current = [];
       }
       current.push(x);
     }
     groups.push(current);
-    if (groups.length === 1) throw new Error(`gpujs: concat of one tensor of ${pagesOf(xs)} pages (limit ${rt.textureBudget})`);
+    if (groups.length === 1)
+      throw new Error(`gpujs: concat of one tensor of ${pagesOf(xs)} pages (limit ${rt.textureBudget})`);
     const parts: T[] = [];
     try {
       for (const group of groups) {
@@ -159,7 +177,11 @@ export function concat(rt: Runtime, xs: readonly T[], axis: number, out: Shape):
     {
       key: `layout.concat:${xs.length}`,
       inputs,
-      params: { ...listParams('d', [outer, out[axis]!, inner]), ...listParams('len', lens), ...listParams('off', offsets) },
+      params: {
+        ...listParams('d', [outer, out[axis]!, inner]),
+        ...listParams('len', lens),
+        ...listParams('off', offsets),
+      },
       body: (read) => {
         let src = decode('i', 'c', 'd', 3);
         xs.forEach((_, t) => {

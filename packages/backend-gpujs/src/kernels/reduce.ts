@@ -45,10 +45,22 @@ export function reduce(rt: Runtime, op: ReduceOp, x: T, axes: readonly number[],
   const params = {
     ...ieeeParams,
     count,
-    ...listParams('kd', kept.map((k) => k.dim)),
-    ...listParams('ks', kept.map((k) => k.stride)),
-    ...listParams('rd', reduced.map((r) => r.dim)),
-    ...listParams('rs', reduced.map((r) => r.stride)),
+    ...listParams(
+      'kd',
+      kept.map((k) => k.dim),
+    ),
+    ...listParams(
+      'ks',
+      kept.map((k) => k.stride),
+    ),
+    ...listParams(
+      'rd',
+      reduced.map((r) => r.dim),
+    ),
+    ...listParams(
+      'rs',
+      reduced.map((r) => r.stride),
+    ),
   };
   const init = op === 'max' ? '-p_inf' : op === 'min' ? 'p_inf' : '0';
   const step =

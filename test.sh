@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every check: build, lint, typecheck, all vitest suites (pnpm test via turbo),
-# then the conformance CLI on backend-cpu and on backend-gpujs (WebGL through headless-gl, under Xvfb).
+# the conformance CLI on backend-cpu, the benchmark smoke run, the API reference check (no undocumented
+# export) and the packaging check (the packed packages installed with npm in a fresh project, the
+# examples, strict TypeScript consumers, a browser bundle in headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/bootstrap.sh
@@ -9,3 +11,5 @@ pnpm conformance --backend cpu
 # From the package folder: @cnn/backend-gpujs resolves there, so the CLI's registry offers 'gpujs'.
 (cd packages/backend-gpujs && sh scripts/xvfb.sh node ../conformance/dist/cli.js --backend gpujs --tolerance webgl)
 pnpm bench --quick
+node tools/packaging/api-docs.mjs --check
+node tools/packaging/check-consumer.mjs --no-build

@@ -4,6 +4,7 @@
  * backend-cpu, then timed. Prints a table and writes JSON, Markdown and SVG charts.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -27,7 +28,10 @@ const positiveInt = (value: string) => {
   return n;
 };
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('cnn-bench')
+  .version(version)
   .description(
     "Benchmarks our backends against TensorFlow.js (cpu, wasm) and ConvNetJS on the same work. Every subject's output is first checked against backend-cpu (a subject that disagrees is reported wrong and not timed); then warm-up runs, then timed runs (median, min, max), each ending with the result read back.",
   )
@@ -82,10 +86,10 @@ const program = new Command('cnn-bench')
     'after',
     `
 Examples:
-  pnpm bench --quick                       smoke test (CI)
-  pnpm bench --out docs                    full run, rewrites docs/benchmarks.md and docs/bench/*
-  pnpm bench --suite kernels --tasks gemm  only the GEMMs
-  pnpm bench --subjects cpu,tf-wasm        only backend-cpu and TF.js wasm`,
+  node apps/bench/dist/cli.js --quick                       smoke test (CI; also: pnpm bench --quick)
+  node apps/bench/dist/cli.js --out docs                    full run, rewrites docs/benchmarks.md and docs/bench/*
+  node apps/bench/dist/cli.js --suite kernels --tasks gemm  only the GEMMs
+  node apps/bench/dist/cli.js --subjects cpu,tf-wasm        only backend-cpu and TF.js wasm`,
   );
 
 interface Options {
@@ -159,7 +163,12 @@ async function main(): Promise<void> {
   const cwd = process.env.INIT_CWD ?? process.cwd();
   const outDir = resolve(cwd, options.out);
   if (options.from) {
-    const saved = JSON.parse(await readFile(resolve(cwd, options.from), 'utf8')) as BenchReport;
+    let saved: BenchReport;
+    try {
+      saved = JSON.parse(await readFile(resolve(cwd, options.from), 'utf8')) as BenchReport;
+    } catch (error) {
+      return program.error(`error: --from ${options.from}: ${(error as Error).message}`);
+    }
     console.log(terminalTable(saved));
     await writeReport(saved, outDir, options.charts, cwd);
     return;

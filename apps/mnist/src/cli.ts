@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { backendNames } from './backends.js';
 import { trainMnist } from './train.js';
@@ -19,8 +20,11 @@ const positive = (value: string) => {
   return n;
 };
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command()
   .name('cnn-mnist')
+  .version(version)
   .description(
     'Trains LeNet-5 on the 10,000 real MNIST digits of the mnist package (a seeded 8,000/2,000 split), then prints\n' +
       'the test accuracy on the held-out digits, a confusion matrix and the time taken, and writes the model,\n' +
@@ -28,7 +32,7 @@ const program = new Command()
   )
   .option('-b, --backend <name>', `backend to train on: ${backendNames.join(', ')}`, 'cpu')
   .option('-e, --epochs <n>', 'passes over the training digits', integer, 12)
-  .option('--batch-size <n>', 'digits per gradient step', integer, 32)
+  .option('--batch-size <n>', 'digits per gradient step (at most --train-size)', integer, 32)
   .option('--learning-rate <x>', 'Adam learning rate of the first epoch', positive, 0.002)
   .option('--learning-rate-decay <x>', 'factor applied to the learning rate after each epoch', positive, 0.75)
   .option('--shift <n>', 'augmentation: shift training digits by up to n pixels (0 = off)', integerFrom(0), 2)
@@ -50,6 +54,11 @@ const options = program.opts<{
   out: string;
   pictures: boolean;
 }>();
+
+if (options.batchSize > options.trainSize)
+  program.error(
+    `error: --batch-size ${options.batchSize} is larger than the training set (--train-size ${options.trainSize} digits); choose at most ${options.trainSize}`,
+  );
 
 try {
   await trainMnist({ ...options, verbose: true });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { reference } from '@cnn/backend-reference';
 import * as cnn from '@cnn/core';
 import { Command, CommanderError } from 'commander';
@@ -14,8 +15,10 @@ export async function runCli(
   log = console.log,
   error = console.error,
 ): Promise<number> {
+  const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
   const program = new Command()
     .name('cnn-conformance')
+    .version(version)
     .description(
       'Runs the @cnn conformance suite on a backend: the ONNX and PyTorch reference fixtures (forward and gradients), first- and second-order finite-difference checks, the edge semantics of the contract, training checks, and differential tests against the reference backend.',
     )

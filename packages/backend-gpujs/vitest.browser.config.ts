@@ -20,7 +20,8 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['test/browser/**/*.test.ts'],
+    // The conformance suite, plus the IEEE edge checks (NaN tests must survive SwiftShader's compiler too).
+    include: ['test/browser/**/*.test.ts', 'test/ieee.test.ts'],
     // Fixtures are read from disk in Node and handed to the browser (inject('conformanceFixtures')).
     globalSetup: ['test/browser/global-setup.ts'],
     testTimeout: 120_000,

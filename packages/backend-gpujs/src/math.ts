@@ -129,7 +129,7 @@ const min = `function min_(a, b, nan) {
 
 /**
  * IEEE 754 / C pow (see core's BinaryOp): x^0 = 1 and 1^y = 1 for every x, y (NaN too), (-1)^±Infinity
- * = 1, a negative base needs an integer exponent. Small integer exponents (|b| <= 64: squares and cubes
+ * = 1, a finite negative base needs an integer exponent ((-Infinity)^0.5 = Infinity). Small integer exponents (|b| <= 64: squares and cubes
  * in losses) by binary exponentiation, which is exact to a few roundings; the rest as 2^(b·log2|a|).
  */
 const pow = `function pow_(a, b, inf, nan) {
@@ -150,7 +150,7 @@ const pow = `function pow_(a, b, inf, nan) {
   }
   let isInt = 0;
   if (Math.floor(b) == b) { isInt = 1; }
-  if (a < 0 && isInt == 0) { return nan; }
+  if (a < 0 && isInt == 0 && ab != inf) { return nan; }
   let odd = 0;
   if (isInt > 0 && bb < 16777216) {
     if (Math.floor(bb / 2) * 2 != bb) { odd = 1; }

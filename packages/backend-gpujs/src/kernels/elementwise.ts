@@ -179,7 +179,8 @@ function activationExpr(act: Activation): { key: string; expr: string; params: R
       }
       return {
         key: 'gelu',
-        expr: `${nanGuard}return x * erfc_(-x * ${Math.SQRT1_2}, p_inf, p_nan) / 2;`,
+        // Φ(x) first, then x·Φ(x): x·erfc(...) would overflow for |x| > 1.7e38 where the result does not.
+        expr: `${nanGuard}return x * (erfc_(-x * ${Math.SQRT1_2}, p_inf, p_nan) * 0.5);`,
         params: {},
       };
     case 'hardSigmoid':

@@ -15,4 +15,6 @@ export const fileURLToPath = (url: string | URL): string => new URL(url).pathnam
 export const pathToFileURL = (path: string): URL => new URL(`file://${path}`);
 export const dirname = (path: string): string => path.replace(/\/[^/]*\/?$/, '') || '/';
 export const join = (...parts: string[]): string => parts.join('/').replace(/\/+/g, '/');
-export const createRequire = (): { resolve: () => never } => ({ resolve: () => noFileSystem('createRequire') });
+export const createRequire = (): { resolve: () => never } => ({
+  resolve: () => noFileSystem('createRequire'),
+});

@@ -24,6 +24,7 @@ export type CpuBackend = Backend<Float32Array> &
     readonly gemm: GemmEngine;
   };
 
+/** Options of `cpu()`. */
 export interface CpuOptions {
   /**
    * The matrix product under matMul and the convolutions: 'wasm', the WebAssembly SIMD kernel (float32
@@ -100,6 +101,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
   };
 }
 
+/** The factory the conformance CLI and `describeBackend` look for: `cpu`. */
 export const createBackend = cpu;
 export type { GemmEngine } from './gemm.js';
 export default cpu;

@@ -65,6 +65,7 @@ export function reference(): Backend<Float32Array> {
   };
 }
 
+/** The factory the conformance CLI and `describeBackend` look for: `reference`. */
 export const createBackend = reference;
 export default reference;
 

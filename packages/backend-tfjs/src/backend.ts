@@ -19,6 +19,7 @@ import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
 
+/** A backend on a tfjs engine: core's `Backend` on `tf.Tensor` storage, with every optional kernel. */
 export type TfjsBackend = Backend<tf.Tensor> & OptionalKernels<tf.Tensor>;
 
 /** A backend on an already initialised tfjs engine (see `initEngine`). */

@@ -8,6 +8,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 
+/** A tfjs engine: `'cpu'` and `'wasm'` (Node and browsers), `'webgl'` (browsers). */
 export type Engine = 'cpu' | 'wasm' | 'webgl';
 
 export const engines: readonly Engine[] = ['cpu', 'wasm', 'webgl'];

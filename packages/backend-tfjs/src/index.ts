@@ -30,6 +30,7 @@ export const tfjsWasm = (options: EngineOptions = {}): Promise<TfjsBackend> => t
 /** tfjs's WebGL engine (@tensorflow/tfjs-backend-webgl); browsers only. */
 export const tfjsWebgl = (): Promise<TfjsBackend> => tfjs('webgl');
 
+/** The factory the conformance CLI and `describeBackend` look for: `tfjsCpu`. */
 export const createBackend = tfjsCpu;
 export default tfjsCpu;
 

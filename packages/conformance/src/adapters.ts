@@ -16,6 +16,7 @@ export interface OpAdapter {
   outputKind?: Kind;
   /** Inputs read on the host (int64 shapes, pads, axes) rather than uploaded as tensors. */
   hostInputs?: readonly string[];
+  /** Runs the op on the fixture's inputs, returning its outputs in the fixture's order. */
   run(inputs: OpInputs, attrs: Attrs, fx: Fixture): Tensor[];
   /**
    * How many terms are summed into one element of `output` (a forward output or a gradient), for the
@@ -133,6 +134,7 @@ function axisTerms(fx: Fixture): number {
   return (fx.opset ?? 13) >= 13 ? x[a]! : product(x.slice(a));
 }
 
+/** How each ONNX / PyTorch op of the fixtures maps onto @cnn/core ops, by op name. */
 export const adapters: Record<string, OpAdapter> = {
   Conv: {
     skip: spatialOnly2d('X', 'x'),

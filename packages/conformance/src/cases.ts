@@ -9,6 +9,7 @@ export interface OpCase {
   name: string;
   /** Input shapes and how to draw their values. */
   inputs: InputSpec[];
+  /** The op under test, applied to the inputs. */
   fn: (...xs: Tensor[]) => Tensor;
   /** Indices of inputs to differentiate (default: all). */
   differentiate?: number[];
@@ -19,6 +20,7 @@ export function termsOf(opCase: OpCase): number {
   return opCase.inputs.reduce((n, spec) => n + spec.shape.reduce((a, b) => a * b, 1), 0);
 }
 
+/** How a random input of an op case is made: its shape and the kind of values it holds. */
 export interface InputSpec {
   shape: number[];
   /**

@@ -7,6 +7,7 @@ import * as cnn from '@cnn/core';
  */
 export interface EdgeCheck {
   name: string;
+  /** Runs the check; resolves to `null` when it passes, else to what went wrong. */
   run(backend: Backend): Promise<string | null>;
 }
 
@@ -45,6 +46,7 @@ const t = (values: readonly number[], shape: readonly number[]) =>
 const empty = (shape: readonly number[]) => cnn.zeros(shape);
 const { NaN: nan, POSITIVE_INFINITY: inf, NEGATIVE_INFINITY: ninf } = Number;
 
+/** The contract's edge semantics (zero sizes, NaN propagation, overflow), checked on any backend. */
 export const edgeChecks: readonly EdgeCheck[] = [
   // zero-size operands: reductions of nothing give the op's identity
   expectTensor('sum of [0, 3]', [], [0], () => cnn.sum(empty([0, 3]))),

@@ -18,6 +18,7 @@ export interface Fixture {
   outputs: FixtureTensor[];
 }
 
+/** One named tensor of a fixture: shape, dtype and values (and, for gradients, whose gradient it is). */
 export interface FixtureTensor {
   name: string;
   shape: number[];

@@ -3,6 +3,7 @@ import * as cnn from '@cnn/core';
 import { drawInput, type OpCase, opCases } from './cases.js';
 import { finiteDifference } from './tolerance.js';
 
+/** A finite-difference check of one op: the function, its random inputs and the tolerance. */
 export interface GradientCheck {
   name: string;
   ok: boolean;

@@ -12,8 +12,10 @@ import {
   type Tolerance,
 } from './tolerance.js';
 
+/** The outcome of one conformance case. */
 export type Status = 'pass' | 'fail' | 'skip';
 
+/** The result of one conformance case: its status, the worst error against its bound, and why it failed or was skipped. */
 export interface CaseResult {
   fixture: string;
   suite: string;
@@ -88,6 +90,7 @@ function unravel(index: number, shape: readonly number[]): number[] {
   return out;
 }
 
+/** Why a fixture is skipped (an op or layout outside the kernel list), or `undefined` when it runs. */
 export function skipReason(fx: Fixture): string | undefined {
   if (fx.op === 'Network' || fx.op === 'TrainStep') return undefined;
   const adapter = adapters[fx.op];

@@ -9,6 +9,7 @@ import { type CaseResult, runFixture } from './run.js';
 import type { Tolerance } from './tolerance.js';
 import { trainingChecks } from './training.js';
 
+/** Options of `runSuite` (and of the CLI): tolerance, fixtures, filter and which groups of checks run. */
 export interface SuiteOptions {
   tolerance: Tolerance;
   /** A folder of fixture JSON files (default: the bundled ONNX and PyTorch fixtures). */
@@ -25,6 +26,7 @@ export interface SuiteOptions {
   edgeChecks?: boolean;
   /** A reference backend for differential tests on random inputs (the reference backend). */
   reference?: () => Backend | Promise<Backend>;
+  /** Called after each case, e.g. for progress output. */
   onResult?: (result: CaseResult) => void;
 }
 
@@ -33,9 +35,11 @@ export interface SuiteCase {
   suite: string;
   op: string;
   name: string;
+  /** Runs the case on the backend. */
   run(backend: Backend): Promise<CaseResult>;
 }
 
+/** What `runSuite` returns: every case result and the pass / fail / skip counts. */
 export interface SuiteReport {
   backend: string;
   results: CaseResult[];
@@ -170,6 +174,7 @@ export async function runSuite(backend: Backend, options: SuiteOptions): Promise
   return { backend: backend.name, results, ...summarize(results) };
 }
 
+/** Counts the passed, failed and skipped results. */
 export function summarize(results: readonly CaseResult[]): {
   passed: number;
   failed: number;

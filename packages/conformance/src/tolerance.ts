@@ -36,9 +36,12 @@ export interface Tolerance {
   reason: string;
 }
 
+/** Rounding steps allowed per output element (see the bound above). */
 export const ELEMENT_STEPS = 16;
+/** Standard deviations allowed for the accumulation error (see the bound above). */
 export const SUM_SIGMAS = 4;
 
+/** The tolerance classes by name: `'cpu'` (IEEE float32) and `'webgl'` (GLSL ES highp). */
 export const tolerances = {
   /**
    * IEEE float32 arithmetic (JavaScript on Float32Array, WebAssembly f32, tfjs's cpu and wasm engines):
@@ -53,6 +56,7 @@ export const tolerances = {
   webgl: { unitRoundoff: 2 ** -16, reason: 'GLSL ES highp: relative precision 2^-16' },
 } satisfies Record<string, Tolerance>;
 
+/** A tolerance class name: `'cpu'` or `'webgl'`. */
 export type ToleranceClass = keyof typeof tolerances;
 
 /** The largest allowed |ours - ref| for an element `ref` of a tensor with scale `scale` and `terms` terms. */

@@ -8,6 +8,7 @@ import * as cnn from '@cnn/core';
  */
 export interface TrainingCheck {
   name: string;
+  /** Runs the check; resolves to `null` when it passes, else to what went wrong. */
   run(backend: Backend): Promise<string | null>;
 }
 
@@ -144,6 +145,7 @@ function adamRule(
   };
 }
 
+/** The training checks: optimizers against their update rules, BatchNorm statistics, fit memory, seeded initial weights. */
 export const trainingChecks: TrainingCheck[] = [
   {
     name: 'SGD (plain) matches torch.optim.SGD',

@@ -37,6 +37,7 @@ export interface KernelTensor<D = unknown> {
 
 /** Explicit zero padding of the two spatial dims: `[top, left, bottom, right]`. */
 export type Pads4 = readonly [number, number, number, number];
+/** Two numbers, `[height, width]` (strides, dilations, kernel sizes). */
 export type Pair = readonly [number, number];
 
 /**
@@ -220,6 +221,7 @@ export interface OptionalKernels<D> {
   lrnBackprop(x: KernelTensor<D>, dy: KernelTensor<D>, attrs: LRNAttrs, out: Shape): D;
 }
 
+/** The name of an optional kernel (see `OptionalKernels`). */
 export type OptionalKernelName = keyof OptionalKernels<unknown>;
 
 /** The names of the optional kernels, for tools that hide or list them. */

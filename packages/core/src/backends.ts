@@ -16,6 +16,7 @@ export interface BackendRegistration {
   description?: string;
 }
 
+/** A registered backend as `listBackends()` reports it: its name, description, and whether it can start here. */
 export interface BackendInfo {
   name: string;
   description: string;
@@ -168,6 +169,7 @@ export function setMaxTensorSize(elements: number): void {
   maxTensorSize = elements;
 }
 
+/** The largest tensor, in elements, that ops may create (see `setMaxTensorSize`). */
 export function getMaxTensorSize(): number {
   return maxTensorSize;
 }

@@ -46,6 +46,7 @@ export function collectTensors(value: unknown, into: Tensor[] = []): Tensor[] {
   return into;
 }
 
+/** What `memory()` reports: live tensors and storage buffers. */
 export interface MemoryInfo {
   /** Tensors created and not disposed (the autograd tape's own handles included while a tape is open). */
   numTensors: number;
@@ -53,6 +54,7 @@ export interface MemoryInfo {
   numBuffers: number;
 }
 
+/** The live tensors now: check that a training loop does not grow `numTensors`. */
 export function memory(): MemoryInfo {
   return { numTensors: engine.numTensors, numBuffers: getBackend().numBuffers() };
 }

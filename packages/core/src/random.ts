@@ -26,6 +26,7 @@ export class Random {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** The next 32-bit unsigned integer of the sequence. */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
@@ -41,6 +42,7 @@ export class Random {
     return this.nextUint32() / 4294967296;
   }
 
+  /** A number drawn uniformly from `[low, high)`. */
   uniform(low = 0, high = 1): number {
     return low + (high - low) * this.next();
   }

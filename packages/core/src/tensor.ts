@@ -59,6 +59,7 @@ export class Tensor {
     return nest(await this.data(), this.shape);
   }
 
+  /** Releases the tensor's storage; using it afterwards is an error naming the op. Disposing twice is harmless. */
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
@@ -72,13 +73,16 @@ export class Tensor {
     }
   }
 
+  /** `Tensor(shape=[...], backend=<id>)`, for messages. */
   toString(): string {
     return `Tensor(shape=[${this.shape}], backend=${backendId(this.backend)})`;
   }
 }
 
+/** Nested arrays of numbers, as `tensor()` accepts them. */
 export type NestedArray = number | NestedArray[];
 
+/** The number of elements of a shape (1 for `[]`). */
 export function sizeOf(shape: Shape): number {
   let size = 1;
   for (const d of shape) size *= d;

@@ -6,6 +6,7 @@ import type { ImageSet, MnistSplit } from './mnist.js';
 
 export type { ImageSet, MnistSplit };
 
+/** The height and width of an MNIST digit. */
 export const MNIST_SIZE = 28;
 
 /** Node only: in a browser this throws, naming the alternative. */

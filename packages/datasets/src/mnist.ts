@@ -10,11 +10,13 @@ export interface ImageSet {
   shape: [number, number, number];
 }
 
+/** What `loadMnist` returns: the training and the test digits. */
 export interface MnistSplit {
   train: ImageSet;
   test: ImageSet;
 }
 
+/** The height and width of an MNIST digit. */
 export const MNIST_SIZE = 28;
 const PIXELS = MNIST_SIZE * MNIST_SIZE;
 

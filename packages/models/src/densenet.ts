@@ -7,6 +7,7 @@
 import * as cnn from '@cnn/core';
 import { type CommonOptions, checkInputShape, checkPositiveInt, checkRate } from './common.js';
 
+/** The ImageNet DenseNets of the paper, by depth. */
 export type DenseNetImageNetDepth = 121 | 161 | 169 | 201;
 
 /** torchvision's ImageNet configurations: layers per dense block, and the growth rate. */

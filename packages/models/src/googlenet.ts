@@ -19,6 +19,7 @@ import {
 /** One Inception block's depths: `[1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj]` (the paper's Table 1). */
 export type InceptionConfig = readonly [number, number, number, number, number, number];
 
+/** GoogLeNet's inception blocks (3a to 5b) with the paper's filter counts. */
 export const INCEPTION_BLOCKS: Readonly<Record<string, InceptionConfig>> = {
   '3a': [64, 96, 128, 16, 32, 32],
   '3b': [128, 128, 192, 32, 96, 64],

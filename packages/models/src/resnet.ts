@@ -6,6 +6,7 @@
 import * as cnn from '@cnn/core';
 import { type CommonOptions, checkInputShape, checkPositive, checkPositiveInt, scaled } from './common.js';
 
+/** The paper's ResNets, by depth. */
 export type ResNetDepth = 18 | 34 | 50 | 101 | 152;
 
 /** Blocks per stage, and whether the blocks are basic (two 3x3) or bottleneck (1x1, 3x3, 1x1 with 4x expansion). */

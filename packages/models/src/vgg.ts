@@ -15,6 +15,7 @@ import {
   scaled,
 } from './common.js';
 
+/** The paper's VGG networks, by depth (A, B, D, E). */
 export type VggDepth = 11 | 13 | 16 | 19;
 
 /** Convs per block (configurations A, B, D, E of the paper); the blocks have 64, 128, 256, 512, 512 filters. */

@@ -56,6 +56,7 @@ export interface ModelFile extends ModelTopology {
   manifestSha256?: string;
 }
 
+/** Options of `saveModel`. */
 export interface SaveOptions {
   /** Save NaN and ±Infinity weights instead of refusing them (e.g. to inspect a model that diverged). */
   allowNonFinite?: boolean;
@@ -71,6 +72,7 @@ const inFlight: Set<string> = ((globalThis as Record<symbol, Set<string>>)[
   Symbol.for('@cnn/node: saves in progress')
 ] ??= new Set());
 
+/** Saves a model to the folder `dir`: `model.json` and its weights file, written atomically (a crash leaves the old save or the new one, never a mix) and checksummed. Resolves to the two paths. */
 export async function saveModel(
   model: Model,
   dir: string,

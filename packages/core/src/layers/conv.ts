@@ -7,6 +7,7 @@ import { type ActivationName, activationByName } from './activations.js';
 import type { InitializerName } from './initializers.js';
 import { Layer, type ParamSpec } from './layer.js';
 
+/** Options of the Conv2D layer. */
 export interface Conv2DConfig {
   name?: string;
   /** Number of filters: the output depth. */

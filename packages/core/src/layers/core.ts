@@ -9,6 +9,7 @@ import { type ActivationName, activationByName } from './activations.js';
 import type { InitializerName } from './initializers.js';
 import { Layer, type ParamSpec } from './layer.js';
 
+/** Options of the Dense layer. */
 export interface DenseConfig {
   name?: string;
   units: number;

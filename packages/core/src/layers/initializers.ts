@@ -16,6 +16,7 @@ export type InitializerName =
   /** PyTorch's default for conv and linear layers: U(±1/sqrt(fan_in)). */
   | 'torchDefault';
 
+/** A weight shape's fan-in and fan-out (conv filters HWIO: `kh·kw·in`, `kh·kw·out`), as the initializers use them. */
 export function fans(shape: Shape): { fanIn: number; fanOut: number } {
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
   const receptive = sizeOf(shape.slice(0, -2));

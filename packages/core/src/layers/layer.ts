@@ -65,6 +65,7 @@ export class SymbolicTensor {
     readonly shape: Shape,
     readonly node: Node,
   ) {}
+  /** `<layer> -> [batch,...shape]`, for messages. */
   toString(): string {
     return `${this.node.layer.name} -> [batch,${this.shape.join(',')}]`;
   }

@@ -5,6 +5,7 @@ import { batchNorm, batchNormTraining, lrn } from '../ops/normalization.js';
 import type { Tensor } from '../tensor.js';
 import { type CallContext, Layer, type ParamSpec } from './layer.js';
 
+/** Options of the BatchNorm layer. */
 export interface BatchNormConfig {
   name?: string;
   /** PyTorch convention: running = (1 - momentum) * running + momentum * batch. Default 0.1. */
@@ -56,6 +57,7 @@ export class BatchNorm extends Layer {
   }
 }
 
+/** Options of the LRN (local response normalization) layer. */
 export interface LRNConfig {
   name?: string;
   size: number;

@@ -4,6 +4,7 @@ import { avgPool2d, globalAvgPool, globalMaxPool, maxPool2d } from '../ops/pool.
 import type { Tensor } from '../tensor.js';
 import { Layer } from './layer.js';
 
+/** Options of the MaxPool2D and AvgPool2D layers. */
 export interface Pool2DConfig {
   name?: string;
   poolSize: number | [number, number];
@@ -29,6 +30,7 @@ export class MaxPool2D extends Layer {
   }
 }
 
+/** Options of the AvgPool2D layer. */
 export interface AvgPool2DConfig extends Pool2DConfig {
   countIncludePad?: boolean;
 }

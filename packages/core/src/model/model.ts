@@ -23,6 +23,7 @@ import {
   fit,
 } from './training.js';
 
+/** What a `Model` is built from. */
 export interface ModelConfig {
   inputs: SymbolicTensor | SymbolicTensor[];
   outputs: SymbolicTensor | SymbolicTensor[];
@@ -92,6 +93,7 @@ export class Model {
     return this.variables.filter((v) => v.trainable);
   }
 
+  /** The number of weights, all and trainable, counted from the shapes (no weights are created). */
   countParams(): { total: number; trainable: number } {
     const size = (v: Variable) => v.spec.shape.reduce((a, b) => a * b, 1);
     return {

@@ -23,6 +23,7 @@ export interface Optimizer {
   abort(values: Tensor[]): void;
   /** Frees the optimizer's state (momentum buffers, moments). */
   dispose(): void;
+  /** The hyperparameters, for saving and messages. */
   getConfig(): Record<string, unknown>;
 }
 
@@ -112,6 +113,7 @@ abstract class BaseOptimizer implements Optimizer {
   }
 }
 
+/** Options of `SGD`. */
 export interface SGDConfig {
   learningRate: number;
   momentum?: number;
@@ -155,6 +157,7 @@ export class SGD extends BaseOptimizer {
   }
 }
 
+/** Options of `Adam` (AdamW with `weightDecay` and `decoupledWeightDecay`). */
 export interface AdamConfig {
   learningRate?: number;
   beta1?: number;

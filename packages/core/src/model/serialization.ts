@@ -9,7 +9,9 @@ import { fmt } from '../shape.js';
 import { sizeOf } from '../tensor.js';
 import { Model } from './model.js';
 
+/** The `format` field of a saved model. */
 export const MODEL_FORMAT = 'cnn-model';
+/** The `version` field of a saved model: the format this code reads and writes. */
 export const MODEL_FORMAT_VERSION = 1;
 
 /**
@@ -55,10 +57,12 @@ const layerClasses = new Map<string, LayerConstructor>(
   }),
 );
 
+/** Makes a custom layer class loadable: `modelFromTopology` builds layers by their `className`. */
 export function registerLayer(className: string, ctor: LayerConstructor): void {
   layerClasses.set(className, ctor);
 }
 
+/** A model's topology as plain JSON (layers, their configs and connections, the weight manifest): save it with `modelWeights`. */
 export function modelTopology(model: Model): ModelTopology {
   const applied = new Set<Layer>();
   for (const node of model.nodes) {

@@ -13,8 +13,10 @@ import type { Model } from './model.js';
 import type { Optimizer } from './optimizers.js';
 
 export const lossNames = ['softmaxCrossEntropy', 'binaryCrossEntropy', 'meanSquaredError'] as const;
+/** A loss `compile` accepts: `'softmaxCrossEntropy'`, `'binaryCrossEntropy'` or `'meanSquaredError'`. */
 export type LossName = (typeof lossNames)[number];
 
+/** What `model.compile` takes: the optimizer, the loss and the metrics. */
 export interface CompileConfig {
   optimizer: Optimizer;
   /**
@@ -25,6 +27,7 @@ export interface CompileConfig {
   metrics?: 'accuracy'[];
 }
 
+/** What `onBatchEnd` hears after each training step. */
 export interface BatchLogs {
   epoch: number;
   /** Batch index within the epoch, and the number of batches per epoch. */
@@ -38,6 +41,7 @@ export interface BatchLogs {
   elapsed: number;
 }
 
+/** What `onEpochEnd` hears after each epoch, and what `fit` returns per epoch. */
 export interface EpochLogs {
   epoch: number;
   epochs: number;
@@ -49,16 +53,23 @@ export interface EpochLogs {
   samplesPerSecond: number;
 }
 
+/** `fit` callbacks, each optional; `fit` awaits the promises `onBatchEnd` and `onEpochEnd` return. */
 export interface Callbacks {
+  /** Before the first step: the epochs, batches per epoch and samples. */
   onTrainBegin?(info: { epochs: number; batches: number; samples: number }): void;
+  /** Before each epoch (1-based). */
   onEpochBegin?(epoch: number): void;
+  /** After each step. */
   onBatchEnd?(logs: BatchLogs): void | Promise<void>;
+  /** After each epoch (and its validation). */
   onEpochEnd?(logs: EpochLogs): void | Promise<void>;
+  /** After the last epoch, with every epoch's logs. */
   onTrainEnd?(history: EpochLogs[]): void;
   /** Training stopped with an error (it is rethrown after every callback's `onTrainError`). */
   onTrainError?(error: unknown): void;
 }
 
+/** Options of `model.fit`. */
 export interface FitOptions {
   epochs?: number;
   /** Samples per step (default 32); larger than the data means one batch of all samples. */

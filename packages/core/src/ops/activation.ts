@@ -76,20 +76,29 @@ function derivative(x: Tensor, act: Activation): Tensor {
 
 /** The ReLU of the seed: max(0, x), applied after each linear part. */
 export const relu = (x: Tensor): Tensor => activation(x, { kind: 'relu' });
+/** `x` for x >= 0, else `alpha·x`. */
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => activation(x, { kind: 'leakyRelu', alpha });
+/** `x` for x > 0, else `alpha·(e^x - 1)`. */
 export const elu = (x: Tensor, alpha = 1): Tensor => activation(x, { kind: 'elu', alpha });
+/** `gamma·x` for x > 0, else `gamma·alpha·(e^x - 1)` (defaults: the self-normalizing constants). */
 export const selu = (x: Tensor, alpha = 1.6732632423543772, gamma = 1.0507009873554805): Tensor =>
   activation(x, { kind: 'selu', alpha, gamma });
+/** `1 / (1 + e^-x)`. */
 export const sigmoid = (x: Tensor): Tensor => activation(x, { kind: 'sigmoid' });
+/** The hyperbolic tangent. */
 export const tanh = (x: Tensor): Tensor => activation(x, { kind: 'tanh' });
+/** `log(1 + e^x)`, computed without overflow. */
 export const softplus = (x: Tensor): Tensor => activation(x, { kind: 'softplus' });
+/** GELU: exact `x·Φ(x)`, or the tanh approximation with `approximate = 'tanh'`. */
 export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor => {
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${approximate}'`);
   }
   return activation(x, { kind: 'gelu', approximate });
 };
+/** `clip(alpha·x + beta, 0, 1)`. */
 export const hardSigmoid = (x: Tensor, alpha = 0.2, beta = 0.5): Tensor =>
   activation(x, { kind: 'hardSigmoid', alpha, beta });
+/** Each element limited to `[min, max]`. */
 export const clip = (x: Tensor, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY): Tensor =>
   activation(x, { kind: 'clip', min, max });

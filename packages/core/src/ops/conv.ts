@@ -6,6 +6,7 @@ import { pad } from './layout.js';
 import { runKernel } from './op.js';
 import { checkWindow, kernelExtent, outputSize, type Padding, resolvePads, toPair } from './padding.js';
 
+/** Options of `conv2d`: strides, padding, dilations and groups. */
 export interface Conv2DOptions {
   strides?: number | readonly [number, number];
   /** Default 'valid'. */
@@ -44,6 +45,7 @@ export function depthwiseConv2d(
   return convolve('depthwiseConv2d', x, filter, { ...options, groups: x.shape[3]! });
 }
 
+/** Options of `conv2dTranspose`. */
 export interface Conv2DTransposeOptions extends Omit<Conv2DOptions, 'padding'> {
   /** Pads of the forward conv this transposes (they crop the output); 'same' makes the output `in * stride`. */
   padding?: Padding;
@@ -240,6 +242,7 @@ export function conv2dBackpropInput(
   return conv2dBackpropInputKernel(dy, filter, attrs, inputShape);
 }
 
+/** The gradient of `conv2d` with respect to its filter (of shape `filterShape`), given the input and dy. */
 export function conv2dBackpropFilter(
   x: Tensor,
   dy: Tensor,

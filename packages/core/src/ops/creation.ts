@@ -22,6 +22,7 @@ export function tensor(
   return upload(flat, resolved, backend);
 }
 
+/** A rank-0 tensor holding `value`. */
 export function scalar(value: number, backend?: Backend): Tensor {
   return upload(Float32Array.of(value), [], backend);
 }
@@ -32,11 +33,15 @@ function filled(op: string, shape: Shape, value: number, backend?: Backend): Ten
   return upload(new Float32Array(sizeOf(shape)).fill(value), shape, backend);
 }
 
+/** A tensor of `shape` with every element `value`. */
 export const fill = (shape: Shape, value: number, backend?: Backend): Tensor =>
   filled('fill', shape, value, backend);
+/** A tensor of `shape` filled with 0. */
 export const zeros = (shape: Shape, backend?: Backend): Tensor => filled('zeros', shape, 0, backend);
+/** A tensor of `shape` filled with 1. */
 export const ones = (shape: Shape, backend?: Backend): Tensor => filled('ones', shape, 1, backend);
 
+/** Options of the random tensors: the seed (the same seed gives the same values on every backend). */
 export interface RandomOptions {
   seed?: number;
   /** A generator to draw from (advances it); overrides `seed`. */
@@ -44,6 +49,7 @@ export interface RandomOptions {
   backend?: Backend;
 }
 
+/** Normally distributed values with the given mean and standard deviation. */
 export function randomNormal(shape: Shape, mean = 0, std = 1, options: RandomOptions = {}): Tensor {
   assertShape('randomNormal', 'shape', shape);
   const rng = options.random ?? new Random(options.seed);
@@ -52,6 +58,7 @@ export function randomNormal(shape: Shape, mean = 0, std = 1, options: RandomOpt
   return upload(values, shape, options.backend);
 }
 
+/** Uniformly distributed values in `[low, high)`. */
 export function randomUniform(shape: Shape, low = 0, high = 1, options: RandomOptions = {}): Tensor {
   assertShape('randomUniform', 'shape', shape);
   const rng = options.random ?? new Random(options.seed);

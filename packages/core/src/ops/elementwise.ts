@@ -37,15 +37,19 @@ function shapeOf(v: Operand): Shape {
   return typeof v === 'number' ? [] : v.shape;
 }
 
+/** `a + b`, numpy broadcasting. */
 export const add = (a: Operand, b: Operand): Tensor =>
   binary('add', a, b, (dy, a, b) => [sumTo(dy, a.shape), sumTo(dy, b.shape)]);
 
+/** `a - b`, numpy broadcasting. */
 export const sub = (a: Operand, b: Operand): Tensor =>
   binary('sub', a, b, (dy, a, b) => [sumTo(dy, a.shape), sumTo(neg(dy), b.shape)]);
 
+/** `a · b` elementwise, numpy broadcasting. */
 export const mul = (a: Operand, b: Operand): Tensor =>
   binary('mul', a, b, (dy, a, b) => [sumTo(mul(dy, b), a.shape), sumTo(mul(dy, a), b.shape)]);
 
+/** `a / b` (IEEE: x/0 is ±Infinity or NaN), numpy broadcasting. */
 export const div = (a: Operand, b: Operand): Tensor =>
   binary('div', a, b, (dy, a, b, y) => [sumTo(div(dy, b), a.shape), sumTo(neg(div(mul(dy, y), b)), b.shape)]);
 
@@ -63,6 +67,7 @@ export const minimum = (a: Operand, b: Operand): Tensor =>
     return [sumTo(where(bWins, 0, dy), a.shape), sumTo(where(bWins, dy, 0), b.shape)];
   });
 
+/** `a ** b` with IEEE 754 `pow` semantics (`1 ** y = 1`), numpy broadcasting. */
 export const pow = (a: Operand, b: Operand): Tensor =>
   binary('pow', a, b, (dy, a, b, y) => [
     sumTo(mul(dy, mul(b, pow(a, sub(b, 1)))), a.shape),
@@ -117,14 +122,22 @@ function unary(op: UnaryOp, x: Tensor, grad?: (dy: Tensor, x: Tensor, y: Tensor)
   });
 }
 
+/** `-x`. */
 export const neg = (x: Tensor): Tensor => unary('neg', x, (dy) => neg(dy));
+/** `e^x`. */
 export const exp = (x: Tensor): Tensor => unary('exp', x, (dy, _x, y) => mul(dy, y));
+/** The natural logarithm. */
 export const log = (x: Tensor): Tensor => unary('log', x, (dy, x) => div(dy, x));
+/** The square root. */
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, (dy, _x, y) => div(dy, mul(y, 2)));
 /** 1 / sqrt(x); d/dx = -0.5 * y³. */
 export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x, (dy, _x, y) => mul(dy, mul(pow(y, 3), -0.5)));
+/** `x²`. */
 export const square = (x: Tensor): Tensor => unary('square', x, (dy, x) => mul(dy, mul(x, 2)));
+/** `|x|`. */
 export const abs = (x: Tensor): Tensor => unary('abs', x, (dy, x) => mul(dy, sign(x)));
+/** -1, 0 or 1 by the sign of x (`sign(±0) = ±0`, `sign(NaN) = NaN`). */
 export const sign = (x: Tensor): Tensor => unary('sign', x);
+/** `1 / x`. */
 export const reciprocal = (x: Tensor): Tensor =>
   unary('reciprocal', x, (dy, _x, y) => neg(mul(dy, square(y))));

@@ -7,6 +7,7 @@ import { add, div, equal, greater, log, mul, neg, sub, where } from './elementwi
 import { expandDims } from './layout.js';
 import { logSoftmax, mean, sum } from './reduce.js';
 
+/** Options of the cross-entropy losses. */
 export interface CrossEntropyOptions {
   /** Labels equal to this add nothing to the loss or to the count (ONNX/PyTorch `ignore_index`). */
   ignoreIndex?: number;

@@ -85,6 +85,7 @@ export function dense(x: Tensor, weights: Tensor, bias?: Tensor): Tensor {
   return tidy(() => add(matMul(x, weights), bias));
 }
 
+/** Options of `gemm`: `alpha·op(a)·op(b) + beta·c`, op a transpose when asked. */
 export interface GemmOptions {
   alpha?: number;
   beta?: number;

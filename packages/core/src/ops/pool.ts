@@ -9,6 +9,7 @@ import { type GradFn, runKernel } from './op.js';
 import { checkWindow, kernelExtent, outputSize, type Padding, resolvePads, toPair } from './padding.js';
 import { max, mean } from './reduce.js';
 
+/** Options of `maxPool2d` and `avgPool2d`: window, strides, padding, dilations, ceil mode. */
 export interface Pool2DOptions {
   /** Window `[height, width]` (or one number). */
   kernel: number | readonly [number, number];
@@ -21,6 +22,7 @@ export interface Pool2DOptions {
   ceilMode?: boolean;
 }
 
+/** Options of `avgPool2d`. */
 export interface AvgPool2DOptions extends Pool2DOptions {
   /** Count the explicit padding in the divisor (PyTorch/ONNX `count_include_pad`). Default false. */
   countIncludePad?: boolean;

@@ -53,13 +53,16 @@ function reduce(
   });
 }
 
+/** The sum over `axes` (all by default); the sum of nothing is 0. */
 export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
   reduce('sum', x, axes, keepDims);
+/** The mean over `axes` (all by default); the mean of nothing is NaN. */
 export const mean = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
   reduce('mean', x, axes, keepDims);
 /** Maximum over `axes`; NaN where the reduced elements hold a NaN. */
 export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
   reduce('max', x, axes, keepDims);
+/** The minimum over `axes` (all by default); the minimum of nothing is +Infinity. */
 export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
   reduce('min', x, axes, keepDims);
 

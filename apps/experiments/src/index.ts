@@ -4,6 +4,7 @@
  * invariance, less training data), measured. Tables go to stdout, progress to stderr.
  */
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   DATA_EFFICIENCY_DEFAULTS,
@@ -44,7 +45,10 @@ function writeJson(file: string | undefined, experiment: string, result: object)
   console.error(`wrote ${file}`);
 }
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('experiments')
+  .version(version)
   .description('Weight sharing, measured: a CNN against a fully connected net on the same data.')
   .showHelpAfterError();
 

@@ -426,22 +426,90 @@ export class Runtime {
    * textures than one call may bind: GEMM avoids that by tiling (kernels/gemm.ts).
    */
   run(spec: KernelSpec, shape: readonly number[]): GpuData {
+    return this.runAccumulated(shape, 1, () => spec);
+  }
+
+  /**
+   * Runs a kernel whose work over a dim of length K (GEMM's K, a reduction's outermost reduced dim) can be
+   * split into chunks: `specFor(k0, kn, prev)` is the kernel for chunk [k0, k0 + kn), adding to `prev` (the
+   * earlier chunks' result for the same output range, null for the first chunk). Each output page is one
+   * call when its inputs' pages fit in one draw call; else K in chunks (from each k0 the longest chunk that
+   * fits next to `prev`'s page); and when even one k does not fit (the range reads too wide a band of an
+   * input), the range is computed in halves, recursively, and the halves joined. So nothing is rejected
+   * for its size as long as a single output element's reads fit (3 textures for GEMM).
+   */
+  runAccumulated(
+    shape: readonly number[],
+    K: number,
+    specFor: (k0: number, kn: number, prev: GpuData | null) => KernelSpec,
+  ): GpuData {
     const size = shape.reduce((a, b) => a * b, 1);
+    const placeholder: GpuData = { shape: [1], size: 1, pages: [new Float32Array(1)] };
+    const fits = (o0: number, len: number, k0: number, k1: number, withPrev: boolean) =>
+      this.pagesBound(specFor(k0, k1 - k0, withPrev ? placeholder : null), o0, len) <= this.textureBudget;
+    const compute = (o0: number, len: number): Page => {
+      if (fits(o0, len, 0, K, false)) return this.runRange(specFor(0, K, null), o0, len);
+      let acc: Page | null = null;
+      let k0 = 0;
+      while (k0 < K) {
+        let kc = K - k0;
+        while (kc > 1 && !fits(o0, len, k0, k0 + kc, acc !== null)) kc = Math.ceil(kc / 2);
+        if (!fits(o0, len, k0, k0 + kc, acc !== null)) {
+          if (acc) this.deletePage(acc);
+          if (len === 1) return this.runRange(specFor(0, K, null), o0, len); // throws with the numbers
+          const half = Math.ceil(len / 2);
+          const lo = compute(o0, half);
+          let hi: Page;
+          try {
+            hi = compute(o0 + half, len - half);
+          } catch (error) {
+            this.deletePage(lo);
+            throw error;
+          }
+          try {
+            return this.runRange(this.joinSpec(lo, half, hi, len - half), o0, len);
+          } finally {
+            this.deletePage(lo);
+            this.deletePage(hi);
+          }
+        }
+        const prev: Page | null = acc;
+        try {
+          acc = this.runRange(specFor(k0, kc, prev ? this.pageView(prev, len) : null), o0, len);
+        } finally {
+          if (prev) this.deletePage(prev);
+        }
+        k0 += kc;
+      }
+      return acc!;
+    };
     return this.assemble(
       shape,
       this.outputPages(size).map(
         ({ o0, len }) =>
           () =>
-            this.runRange(spec, o0, len),
+            compute(o0, len),
       ),
     );
+  }
+
+  /** Joins the textures of two consecutive output ranges (lengths `split` and `rest`) into one. */
+  private joinSpec(lo: Page, split: number, hi: Page, rest: number): KernelSpec {
+    return {
+      key: 'join',
+      inputs: { lo: { data: this.pageView(lo, split) }, hi: { data: this.pageView(hi, rest) } },
+      params: { split },
+      body: (read) =>
+        `  const li = i - o_base;\n  if (li < p_split) { return ${read('lo', 'li')}; }\n` +
+        `  const lj = li - p_split;\n  return ${read('hi', 'lj')};`,
+    };
   }
 
   /**
    * Builds storage of `shape` from one producer per page (each returns that page's texture). On an error
    * the pages made so far are released.
    */
-  assemble(shape: readonly number[], producers: (() => Page)[]): GpuData {
+  private assemble(shape: readonly number[], producers: (() => Page)[]): GpuData {
     const size = shape.reduce((a, b) => a * b, 1);
     this.checkSize(size);
     const pages: Page[] = [];
@@ -455,44 +523,43 @@ export class Runtime {
   }
 
   /** Output pages of a tensor of `size` elements: how many, and each one's element range. */
-  outputPages(size: number): { o0: number; len: number }[] {
+  private outputPages(size: number): { o0: number; len: number }[] {
     return this.pageLengths(size).map((len, p) => ({ o0: p * this.pageElements, len }));
   }
 
-  /** The number of pages holding elements [lo, hi] (inclusive) of storage of `size` elements. */
-  pagesTouched(size: number, lo: number, hi: number): number {
-    const [a, b] = this.pageRange(Math.max(0, lo), Math.min(size - 1, Math.max(lo, hi)));
-    return b - a + 1;
-  }
-
   /** A temporary single-page storage view of one texture (GEMM's partial results); not tracked. */
-  pageView(page: Page, len: number): GpuData {
+  private pageView(page: Page, len: number): GpuData {
     return { shape: [len], size: len, pages: [page] };
-  }
-
-  releasePage(page: Page): void {
-    this.deletePage(page);
   }
 
   /**
    * Runs `spec` for output elements [o0, o0 + len) (an output page, or part of one: GEMM's tiling) and
    * returns their texture.
    */
-  runRange(spec: KernelSpec, o0: number, len: number): Page {
-    const P = this.pageElements;
-    const names = Object.keys(spec.inputs);
-    // Which pages of each input this output page binds: a window [first, first + count).
-    const windows = names.map((name) => {
+  /** Which pages of each input output range [o0, o0 + len) binds: a window [first, first + count). */
+  private windows(spec: KernelSpec, o0: number, len: number) {
+    return Object.keys(spec.inputs).map((name) => {
       const { data, touched } = spec.inputs[name]!;
       if (!touched || data.pages.length === 1) return { first: 0, count: data.pages.length, windowed: false };
       const [lo, hi] = touched(o0, o0 + len);
       const [a, b] = this.pageRange(Math.max(0, lo), Math.min(data.size - 1, Math.max(lo, hi)));
       return { first: a, count: b - a + 1, windowed: true };
     });
+  }
+
+  /** The textures `spec` binds for output range [o0, o0 + len). */
+  private pagesBound(spec: KernelSpec, o0: number, len: number): number {
+    return this.windows(spec, o0, len).reduce((n, w) => n + w.count, 0);
+  }
+
+  private runRange(spec: KernelSpec, o0: number, len: number): Page {
+    const P = this.pageElements;
+    const names = Object.keys(spec.inputs);
+    const windows = this.windows(spec, o0, len);
     const bound = windows.reduce((n, w) => n + w.count, 0);
     if (bound > this.textureBudget) {
       throw new Error(
-        `gpujs: kernel '${spec.key}' would bind ${bound} texture pages in one call (limit ${this.textureBudget}); ` +
+        `gpujs: kernel '${spec.key}' would bind ${bound} texture pages for one output element (limit ${this.textureBudget}); ` +
           `its inputs are too large for texture pages of ${P} elements (maxTextureSize ${this.maxTextureSize})`,
       );
     }

@@ -65,3 +65,45 @@ export function mergeDims(
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/**
+ * [min, max] of `offset + Σ c_d·strides[d]` (strides >= 0) over the coordinates of the row-major flat
+ * indices [o0, o1) of `dims`: a conservative box (the dims outside the first one where the range's first
+ * and last coordinates differ are fixed, the ones inside span their whole extent). The elements an output
+ * range of a gather kernel reads, for binding only the texture pages it needs.
+ */
+export function boxRange(
+  dims: readonly number[],
+  strides: readonly number[],
+  o0: number,
+  o1: number,
+  offset = 0,
+  clip?: readonly (readonly [number, number])[],
+): readonly [number, number] {
+  const unravel = (o: number) => {
+    const c = new Array<number>(dims.length);
+    for (let d = dims.length - 1; d >= 0; d--) {
+      c[d] = o % dims[d]!;
+      o = Math.floor(o / dims[d]!);
+    }
+    return c;
+  };
+  const first = unravel(o0);
+  const last = unravel(o1 - 1);
+  let lo = offset;
+  let hi = offset;
+  let free = false;
+  for (let d = 0; d < dims.length; d++) {
+    let a = free ? 0 : first[d]!;
+    let b = free ? dims[d]! - 1 : last[d]!;
+    if (!free && first[d] !== last[d]) free = true;
+    if (clip) {
+      a = Math.max(a, clip[d]![0]);
+      b = Math.min(b, clip[d]![1]);
+      if (b < a) return [offset, offset];
+    }
+    lo += a * strides[d]!;
+    hi += b * strides[d]!;
+  }
+  return [lo, hi];
+}

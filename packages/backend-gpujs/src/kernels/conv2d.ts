@@ -19,6 +19,7 @@ import type { Conv2DAttrs, KernelTensor, Shape } from '@cnn/core';
 import type { GpuData, Runtime } from '../runtime.js';
 import { decode, listParams } from '../source.js';
 import { gemm } from './gemm.js';
+import { forwardRows, rowsTouched } from './pool.js';
 
 type T = KernelTensor<GpuData>;
 
@@ -61,6 +62,12 @@ function geometry(xShape: Shape, wShape: Shape, yShape: Shape, attrs: Conv2DAttr
 
 type Geometry = ReturnType<typeof geometry>;
 
+/** The row maps of a convolution window (see pool.ts's rowsTouched), forward or backward. */
+function rowFns(kind: typeof forwardRows, geo: Geometry) {
+  const rows = kind(geo.params.sh, geo.params.dh, geo.params.top, geo.KH);
+  return [rows.first, rows.last] as const;
+}
+
 /**
  * im2col on the GPU: cols[p, g, r] for pixel p = (n, i, j), group g and tap r = (a, b, c) is
  * x[n, i·sh + a·dh - top, j·sw + b·dw - left, g·Cg + c], or 0 in the padding.
@@ -69,7 +76,16 @@ function im2col(rt: Runtime, x: GpuData, geo: Geometry): GpuData {
   return rt.run(
     {
       key: 'conv.im2col',
-      inputs: { x: { data: x } },
+      inputs: {
+        x: {
+          data: x,
+          touched: rowsTouched(
+            { image: geo.OH * geo.OW * geo.G * geo.R, row: geo.OW * geo.G * geo.R },
+            { image: geo.H * geo.W * geo.C, row: geo.W * geo.C, rows: geo.H },
+            ...rowFns(forwardRows, geo),
+          ),
+        },
+      },
       params: { ...geo.params, ...listParams('d', [geo.N, geo.OH, geo.OW, geo.G, geo.KH, geo.KW, geo.Cg]) },
       body: (read) =>
         `${decode('i', 'c', 'd', 7)}` +
@@ -88,36 +104,61 @@ function im2col(rt: Runtime, x: GpuData, geo: Geometry): GpuData {
  * col2im on the GPU (the gather form of the transposed convolution): dx[n, h, w, c] sums dcols[p, g, r]
  * over the taps (a, b) whose window position lands on (h, w): output row i = (h + top - a·dh) / sh must be
  * a whole number in [0, outH), and the same for the column. Rows and columns no window read stay 0.
+ * The sum over the taps runs in chunks when dcols spans more texture pages than one call binds.
  */
 function col2im(rt: Runtime, dcols: GpuData, geo: Geometry, out: Shape): GpuData {
-  return rt.run(
-    {
-      key: 'conv.col2im',
-      inputs: { dcols: { data: dcols } },
-      params: { ...geo.params, ...listParams('d', [geo.N, geo.H, geo.W, geo.C]) },
-      body: (read) =>
-        `${decode('i', 'c', 'd', 4)}` +
-        '  const g = idiv_(c3, p_Cg);\n' +
-        '  const cc = c3 - g * p_Cg;\n' +
-        '  let s = 0;\n' +
-        '  for (let a = 0; a < p_KH; a++) {\n' +
-        '    const th = c1 + p_top - a * p_dh;\n' +
-        '    const oi = idiv_(th, p_sh);\n' +
-        '    if (th >= 0 && oi * p_sh == th && oi < p_OH) {\n' +
-        '      for (let b = 0; b < p_KW; b++) {\n' +
-        '        const tw = c2 + p_left - b * p_dw;\n' +
-        '        const oj = idiv_(tw, p_sw);\n' +
-        '        if (tw >= 0 && oj * p_sw == tw && oj < p_OW) {\n' +
-        '          const ic = ((c0 * p_OH + oi) * p_OW + oj) * (p_G * p_R) + g * p_R + (a * p_KW + b) * p_Cg + cc;\n' +
-        `          s += ${read('dcols', 'ic')};\n` +
-        '        }\n' +
-        '      }\n' +
-        '    }\n' +
-        '  }\n' +
-        '  return s;',
+  const { H, W, C, OH, OW, G, R, KW, KH } = geo;
+  const { sh, sw, dh, dw, top, left } = geo.params;
+  const GR = G * R;
+  // The dcols elements output range [o0, o1) reads for taps [t0, t1) (t = a·kw + b): within one image,
+  // the output rows oi (and, within one input row, columns oj) that those taps reach, times all G·R.
+  const touched = (t0: number, t1: number) => (o0: number, o1: number) => {
+    const image = H * W * C;
+    const [n0, n1] = [Math.floor(o0 / image), Math.floor((o1 - 1) / image)];
+    if (n0 !== n1) return [n0 * OH * OW * GR, (n1 + 1) * OH * OW * GR - 1] as const;
+    const [h0, h1] = [Math.floor((o0 % image) / (W * C)), Math.floor(((o1 - 1) % image) / (W * C))];
+    const [a0, a1] = [Math.floor(t0 / KW), Math.floor((t1 - 1) / KW)];
+    const oiLo = Math.max(0, Math.ceil((h0 + top - a1 * dh) / sh));
+    const oiHi = Math.min(OH - 1, Math.floor((h1 + top - a0 * dh) / sh));
+    let [ojLo, ojHi] = [0, OW - 1];
+    if (h0 === h1) {
+      const [w0, w1] = [Math.floor((o0 % (W * C)) / C), Math.floor(((o1 - 1) % (W * C)) / C)];
+      const [b0, b1] = a0 === a1 ? [t0 - a0 * KW, t1 - 1 - a0 * KW] : [0, KW - 1];
+      ojLo = Math.max(0, Math.ceil((w0 + left - b1 * dw) / sw));
+      ojHi = Math.min(OW - 1, Math.floor((w1 + left - b0 * dw) / sw));
+    }
+    const at = (oi: number, oj: number) => ((n0 * OH + oi) * OW + oj) * GR;
+    if (oiHi < oiLo || ojHi < ojLo) return [at(0, 0), at(0, 0)] as const;
+    return [at(oiLo, ojLo), at(oiHi, ojHi) + GR - 1] as const;
+  };
+  // A sum over the kh·kw taps: in chunks of taps when the dcols pages one call can bind run out.
+  return rt.runAccumulated(out, KH * KW, (t0, tn, prev) => ({
+    key: `conv.col2im:${prev ? 'acc' : 'first'}`,
+    inputs: {
+      dcols: { data: dcols, touched: touched(t0, t0 + tn) },
+      ...(prev ? { prev: { data: prev } } : {}),
     },
-    out,
-  );
+    params: { ...geo.params, t0, tn, ...listParams('d', [geo.N, H, W, C]) },
+    body: (read) =>
+      `${decode('i', 'c', 'd', 4)}` +
+      '  const g = idiv_(c3, p_Cg);\n' +
+      '  const cc = c3 - g * p_Cg;\n' +
+      (prev ? `  const li = i - o_base;\n  let s = ${read('prev', 'li')};\n` : '  let s = 0;\n') +
+      '  for (let k = 0; k < p_tn; k++) {\n' +
+      '    const t = p_t0 + k;\n' +
+      '    const a = idiv_(t, p_KW);\n' +
+      '    const b = t - a * p_KW;\n' +
+      '    const th = c1 + p_top - a * p_dh;\n' +
+      '    const oi = idiv_(th, p_sh);\n' +
+      '    const tw = c2 + p_left - b * p_dw;\n' +
+      '    const oj = idiv_(tw, p_sw);\n' +
+      '    if (th >= 0 && oi * p_sh == th && oi < p_OH && tw >= 0 && oj * p_sw == tw && oj < p_OW) {\n' +
+      '      const ic = ((c0 * p_OH + oi) * p_OW + oj) * (p_G * p_R) + g * p_R + t * p_Cg + cc;\n' +
+      `      s += ${read('dcols', 'ic')};\n` +
+      '    }\n' +
+      '  }\n' +
+      '  return s;',
+  }));
 }
 
 /** y[p, g·Og + o] = Σ_r cols[p, g, r] · w[r, g·Og + o]: NHWC out, HWIO filter read as [taps, outC]. */

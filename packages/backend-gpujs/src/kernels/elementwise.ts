@@ -11,7 +11,7 @@
 
 import type { Activation, BinaryOp, KernelTensor, Shape, UnaryOp } from '@cnn/core';
 import type { GpuData, InputBinding, Runtime } from '../runtime.js';
-import { broadcastStrides, mergeDims, stridesOf } from '../shape.js';
+import { boxRange, broadcastStrides, mergeDims, stridesOf } from '../shape.js';
 import { address, decode, ieeeParams, listParams } from '../source.js';
 
 type T = KernelTensor<GpuData>;
@@ -82,7 +82,12 @@ export function elementwise(
     const name = `in${k}`;
     inputs[name] = {
       data: x.data,
-      touched: modes[k] === 'same' ? sameRange : modes[k] === 'scalar' ? () => [0, 0] : undefined,
+      touched:
+        modes[k] === 'same'
+          ? sameRange
+          : modes[k] === 'scalar'
+            ? () => [0, 0] as const
+            : (o0: number, o1: number) => boxRange(dims, strides[k]!, o0, o1),
     };
     if (modes[k] === 'strided') params = { ...params, ...listParams(`s${k}_`, strides[k]!) };
   });

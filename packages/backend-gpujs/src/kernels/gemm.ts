@@ -18,7 +18,7 @@
  */
 
 import type { KernelTensor, Shape } from '@cnn/core';
-import type { GpuData, KernelSpec, Page, Runtime } from '../runtime.js';
+import type { GpuData, KernelSpec, Runtime } from '../runtime.js';
 import { sizeOf } from '../shape.js';
 import { decode, listParams } from '../source.js';
 
@@ -157,80 +157,9 @@ function chunkSpec(plan: GemmPlan, k0: number, kn: number, prev: GpuData | null)
   };
 }
 
-/** Joins two textures of consecutive output ranges (lengths `split` and the rest) into one. */
-function joinSpec(rt: Runtime, lo: Page, split: number, hi: Page, rest: number): KernelSpec {
-  return {
-    key: 'gemm.join',
-    inputs: { lo: { data: rt.pageView(lo, split) }, hi: { data: rt.pageView(hi, rest) } },
-    params: { split },
-    body: (read) =>
-      `  const li = i - o_base;\n  if (li < p_split) { return ${read('lo', 'li')}; }\n` +
-      `  const lj = li - p_split;\n  return ${read('hi', 'lj')};`,
-  };
-}
-
-/** Runs a GEMM plan into new storage of shape `out` (product of its dims = batch·M·N). */
+/** Runs a GEMM plan into new storage of shape `out` (product of its dims = batch·M·N), tiled over K. */
 export function gemm(rt: Runtime, plan: GemmPlan, out: Shape): GpuData {
-  const size = sizeOf(out);
-  const budget = rt.textureBudget;
-  // Do the A and B pages that output range [o0, o0 + len) reads for K chunk [k0, k1) fit in one call
-  // (next to the running sum's page when `withPrev`)?
-  const fits = (o0: number, len: number, k0: number, k1: number, withPrev: boolean) => {
-    const t = touched(plan, o0, o0 + len, k0, k1);
-    const count = (d: GpuData, [lo, hi]: readonly [number, number]) =>
-      d.pages.length === 1 ? 1 : rt.pagesTouched(d.size, lo, hi);
-    return count(plan.a, t.a) + count(plan.b, t.b) + (withPrev ? 1 : 0) <= budget;
-  };
-  /**
-   * The texture of output elements [o0, o0 + len): one call if everything fits; else K in chunks (from
-   * each k0 the longest chunk that fits), each adding to the previous chunk's result; and when even one k
-   * does not fit (the range's band of A or B is too wide), the range in two halves, joined.
-   */
-  const compute = (o0: number, len: number): Page => {
-    if (fits(o0, len, 0, plan.K, false)) return rt.runRange(chunkSpec(plan, 0, plan.K, null), o0, len);
-    let acc: Page | null = null;
-    let k0 = 0;
-    while (k0 < plan.K) {
-      let kc = plan.K - k0;
-      while (kc > 1 && !fits(o0, len, k0, k0 + kc, acc !== null)) kc = Math.ceil(kc / 2);
-      if (!fits(o0, len, k0, k0 + kc, acc !== null)) {
-        if (acc) rt.releasePage(acc);
-        if (len === 1)
-          throw new Error(`gpujs: GEMM cannot fit one output element in ${budget} texture units`);
-        const half = Math.ceil(len / 2);
-        const lo = compute(o0, half);
-        let hi: Page;
-        try {
-          hi = compute(o0 + half, len - half);
-        } catch (error) {
-          rt.releasePage(lo);
-          throw error;
-        }
-        try {
-          return rt.runRange(joinSpec(rt, lo, half, hi, len - half), o0, len);
-        } finally {
-          rt.releasePage(lo);
-          rt.releasePage(hi);
-        }
-      }
-      const prev: Page | null = acc;
-      try {
-        acc = rt.runRange(chunkSpec(plan, k0, kc, prev ? rt.pageView(prev, len) : null), o0, len);
-      } finally {
-        if (prev) rt.releasePage(prev);
-      }
-      k0 += kc;
-    }
-    return acc!;
-  };
-  return rt.assemble(
-    out,
-    rt.outputPages(size).map(
-      ({ o0, len }) =>
-        () =>
-          compute(o0, len),
-    ),
-  );
+  return rt.runAccumulated(out, plan.K, (k0, kn, prev) => chunkSpec(plan, k0, kn, prev));
 }
 
 type T = KernelTensor<GpuData>;

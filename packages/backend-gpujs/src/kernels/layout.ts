@@ -10,7 +10,7 @@
 
 import type { KernelTensor, Shape } from '@cnn/core';
 import type { GpuData, InputBinding, Runtime } from '../runtime.js';
-import { mergeDims, sizeOf, stridesOf } from '../shape.js';
+import { boxRange, mergeDims, sizeOf, stridesOf } from '../shape.js';
 import { address, decode, listParams } from '../source.js';
 import { elementwise } from './elementwise.js';
 
@@ -25,7 +25,7 @@ export function transpose(rt: Runtime, x: T, perm: readonly number[], out: Shape
   return rt.run(
     {
       key: `layout.transpose:${rank}`,
-      inputs: { x: { data: x.data } },
+      inputs: { x: { data: x.data, touched: (o0, o1) => boxRange(merged.dims, merged.strides[0]!, o0, o1) } },
       params: { ...listParams('d', merged.dims), ...listParams('s', merged.strides[0]!) },
       body: (read) =>
         `${decode('i', 'c', 'd', rank)}  const ix = ${address('c', 's', rank)};\n  return ${read('x', 'ix')};`,
@@ -91,10 +91,16 @@ export function pad(
   void after; // implied by out and before
   const rank = dims.length;
   const inStrides = stridesOf(dims.map((d) => d.inDim));
+  // Input address = Σ (c - before)·stride over the coordinates that land inside the input.
+  const origin = -dims.reduce((s, d, k) => s + d.before * inStrides[k]!, 0);
+  const inside = dims.map((d) => [d.before, d.before + d.inDim - 1] as const);
+  const outDims = dims.map((d) => d.outDim);
   return rt.run(
     {
       key: `layout.pad:${rank}`,
-      inputs: { x: { data: x.data } },
+      inputs: {
+        x: { data: x.data, touched: (o0, o1) => boxRange(outDims, inStrides, o0, o1, origin, inside) },
+      },
       params: {
         value,
         ...listParams(
@@ -131,7 +137,7 @@ const CONCAT_MAX_INPUTS = 8;
 /**
  * Joins `xs` along `axis`. Each tensor is seen as [outer, len_t, inner]; output coordinate c1 along the
  * axis picks the input whose offsets bracket it. Many inputs (or more pages than one call may bind) are
- * joined in groups, then the groups' results.
+ * joined in groups, then the groups' results; each output page binds only the input pages it reads.
  */
 export function concat(rt: Runtime, xs: readonly T[], axis: number, out: Shape): GpuData {
   const pagesOf = (group: readonly T[]) => group.reduce((n, x) => n + x.data.pages.length, 0);
@@ -149,36 +155,52 @@ export function concat(rt: Runtime, xs: readonly T[], axis: number, out: Shape):
       current.push(x);
     }
     groups.push(current);
-    if (groups.length === 1)
-      throw new Error(`gpujs: concat of one tensor of ${pagesOf(xs)} pages (limit ${rt.textureBudget})`);
-    const parts: T[] = [];
-    try {
-      for (const group of groups) {
-        if (group.length === 1) {
-          parts.push(group[0]!);
-          continue;
+    // Grouping helps unless every group is one tensor (then each output page binds only the pages it
+    // reads: see `touched` below).
+    if (groups.some((g) => g.length > 1) && groups.length > 1) {
+      const parts: T[] = [];
+      try {
+        for (const group of groups) {
+          if (group.length === 1) {
+            parts.push(group[0]!);
+            continue;
+          }
+          const shape = [...out];
+          shape[axis] = group.reduce((n, x) => n + x.shape[axis]!, 0);
+          parts.push({ shape, data: concat(rt, group, axis, shape) });
         }
-        const shape = [...out];
-        shape[axis] = group.reduce((n, x) => n + x.shape[axis]!, 0);
-        parts.push({ shape, data: concat(rt, group, axis, shape) });
+        return concat(rt, parts, axis, out);
+      } finally {
+        for (const part of parts) if (!xs.includes(part)) rt.dispose(part.data);
       }
-      return concat(rt, parts, axis, out);
-    } finally {
-      for (const part of parts) if (!xs.includes(part)) rt.dispose(part.data);
     }
   }
   const outer = sizeOf(out.slice(0, axis));
+  const L = out[axis]!;
   const inner = sizeOf(out.slice(axis + 1));
   const lens = xs.map((x) => x.shape[axis]!);
   const offsets = lens.map((_, t) => lens.slice(0, t).reduce((a, b) => a + b, 0));
+  // The elements of input t that output range [o0, o1) reads: its rows for the outer indices covered,
+  // narrowed to the overlap along the axis when the range stays within one outer index.
+  const touched = (t: number) => (o0: number, o1: number) => {
+    const [c0lo, c0hi] = [Math.floor(o0 / (L * inner)), Math.floor((o1 - 1) / (L * inner))];
+    const row = lens[t]! * inner;
+    if (c0lo !== c0hi) return [c0lo * row, (c0hi + 1) * row - 1] as const;
+    const c1lo = Math.floor(o0 / inner) % L;
+    const c1hi = Math.floor((o1 - 1) / inner) % L;
+    const lo = Math.max(0, c1lo - offsets[t]!);
+    const hi = Math.min(lens[t]! - 1, c1hi - offsets[t]!);
+    if (hi < lo) return [c0lo * row, c0lo * row] as const; // not read: one page stays bound
+    return [c0lo * row + lo * inner, c0lo * row + (hi + 1) * inner - 1] as const;
+  };
   const inputs: Record<string, InputBinding> = {};
-  xs.forEach((x, t) => (inputs[`x${t}`] = { data: x.data }));
+  xs.forEach((x, t) => (inputs[`x${t}`] = { data: x.data, touched: touched(t) }));
   return rt.run(
     {
       key: `layout.concat:${xs.length}`,
       inputs,
       params: {
-        ...listParams('d', [outer, out[axis]!, inner]),
+        ...listParams('d', [outer, L, inner]),
         ...listParams('len', lens),
         ...listParams('off', offsets),
       },

@@ -17,6 +17,59 @@ import { decode, ieeeParams, listParams } from '../source.js';
 
 type T = KernelTensor<GpuData>;
 
+/**
+ * The input elements an output range of a windowed NHWC kernel reads, as whole input rows: output row
+ * `r` of an image reads input rows [firstRow(r), lastRow(r)] of the same image (clipped to the image). A
+ * range spanning several images reads those images whole. For binding only the texture pages it needs.
+ */
+export function rowsTouched(
+  out: { image: number; row: number },
+  input: { image: number; row: number; rows: number },
+  firstRow: (r: number) => number,
+  lastRow: (r: number) => number,
+) {
+  return (o0: number, o1: number) => {
+    const [n0, n1] = [Math.floor(o0 / out.image), Math.floor((o1 - 1) / out.image)];
+    if (n0 !== n1) return [n0 * input.image, (n1 + 1) * input.image - 1] as const;
+    const r0 = Math.floor((o0 - n0 * out.image) / out.row);
+    const r1 = Math.floor((o1 - 1 - n0 * out.image) / out.row);
+    const lo = Math.max(0, firstRow(r0));
+    const hi = Math.min(input.rows - 1, lastRow(r1));
+    if (hi < lo) return [n0 * input.image, n0 * input.image] as const;
+    return [n0 * input.image + lo * input.row, n0 * input.image + (hi + 1) * input.row - 1] as const;
+  };
+}
+
+/** A forward window (pooling, im2col): output row i reads input rows i·sh - top .. + (kh-1)·dh. */
+export const forwardRows = (sh: number, dh: number, top: number, kh: number) => ({
+  first: (i: number) => i * sh - top,
+  last: (i: number) => i * sh - top + (kh - 1) * dh,
+});
+
+/** A gather back through a window: input row h is read by output rows (h + top - a·dh) / sh. */
+export const backwardRows = (sh: number, dh: number, top: number, kh: number) => ({
+  first: (h: number) => Math.ceil((h + top - (kh - 1) * dh) / sh),
+  last: (h: number) => Math.floor((h + top) / sh),
+});
+
+/** rowsTouched for an NHWC output `y` reading NHWC input `x` through a pooling window (forward or back). */
+function poolRows(y: Shape, x: Shape, attrs: Pool2DAttrs, direction: 'forward' | 'backward') {
+  const rows = (direction === 'forward' ? forwardRows : backwardRows)(
+    attrs.strides[0],
+    attrs.dilations[0],
+    attrs.pads[0],
+    attrs.kernel[0],
+  );
+  return rowsTouched(
+    { image: perImage(y), row: y[2]! * y[3]! },
+    { image: perImage(x), row: x[2]! * x[3]!, rows: x[1]! },
+    rows.first,
+    rows.last,
+  );
+}
+
+const perImage = (shape: Shape) => shape.slice(1).reduce((a, b) => a * b, 1);
+
 function poolParams(x: Shape, y: Shape, attrs: Pool2DAttrs) {
   const [N, H, W, C] = x as [number, number, number, number];
   const [, OH, OW] = y as [number, number, number, number];
@@ -90,7 +143,7 @@ export function maxPool(rt: Runtime, x: T, attrs: Pool2DAttrs, out: Shape): GpuD
   return rt.run(
     {
       key: 'pool.max',
-      inputs: { x: { data: x.data } },
+      inputs: { x: { data: x.data, touched: poolRows(out, x.shape, attrs, 'forward') } },
       params: { ...params, ...listParams('d', out) },
       body: (read) =>
         `${decode('i', 'c', 'd', 4)}` +
@@ -111,11 +164,17 @@ export function maxPool(rt: Runtime, x: T, attrs: Pool2DAttrs, out: Shape): GpuD
 }
 
 /** Each window's argmax as its tap index a·kw + b: the first maximum, or the first NaN. */
-function maxPoolArgmax(rt: Runtime, x: T, params: ReturnType<typeof poolParams>, yShape: Shape): GpuData {
+function maxPoolArgmax(
+  rt: Runtime,
+  x: T,
+  attrs: Pool2DAttrs,
+  params: ReturnType<typeof poolParams>,
+  yShape: Shape,
+): GpuData {
   return rt.run(
     {
       key: 'pool.argmax',
-      inputs: { x: { data: x.data } },
+      inputs: { x: { data: x.data, touched: poolRows(yShape, x.shape, attrs, 'forward') } },
       params: { ...params, ...listParams('d', yShape) },
       body: (read) =>
         `${decode('i', 'c', 'd', 4)}` +
@@ -140,12 +199,15 @@ function maxPoolArgmax(rt: Runtime, x: T, params: ReturnType<typeof poolParams>,
 /** dx[h, w] = Σ dy of the windows whose argmax is (h, w). */
 export function maxPoolBackprop(rt: Runtime, dy: T, x: T, attrs: Pool2DAttrs, out: Shape): GpuData {
   const params = poolParams(out, dy.shape, attrs);
-  const argmax = maxPoolArgmax(rt, x, params, dy.shape);
+  const argmax = maxPoolArgmax(rt, x, attrs, params, dy.shape);
   try {
     return rt.run(
       {
         key: 'pool.maxBackprop',
-        inputs: { dy: { data: dy.data }, argmax: { data: argmax } },
+        inputs: {
+          dy: { data: dy.data, touched: poolRows(out, dy.shape, attrs, 'backward') },
+          argmax: { data: argmax, touched: poolRows(out, dy.shape, attrs, 'backward') },
+        },
         params: { ...params, ...listParams('d', out) },
         body: (read) =>
           `${decode('i', 'c', 'd', 4)}` +
@@ -192,7 +254,7 @@ export function avgPool(rt: Runtime, x: T, attrs: AvgPool2DAttrs, out: Shape): G
   return rt.run(
     {
       key: 'pool.avg',
-      inputs: { x: { data: x.data } },
+      inputs: { x: { data: x.data, touched: poolRows(out, x.shape, attrs, 'forward') } },
       params: { ...params, ...divisorParams(attrs, params.H, params.W), ...listParams('d', out) },
       body: (read) =>
         `${decode('i', 'c', 'd', 4)}` +
@@ -211,7 +273,7 @@ export function avgPoolBackprop(rt: Runtime, dy: T, attrs: AvgPool2DAttrs, out: 
   return rt.run(
     {
       key: 'pool.avgBackprop',
-      inputs: { dy: { data: dy.data } },
+      inputs: { dy: { data: dy.data, touched: poolRows(out, dy.shape, attrs, 'backward') } },
       params: { ...params, ...divisorParams(attrs, params.H, params.W), ...listParams('d', out) },
       body: (read) =>
         `${decode('i', 'c', 'd', 4)}` +

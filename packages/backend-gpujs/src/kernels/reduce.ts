@@ -7,12 +7,14 @@
  * reduced dim walks the reduced elements with no division inside the loop.
  *
  * mean divides each term by the count before adding (a mean of finite values never overflows); max and
- * min return NaN when a NaN is among the elements (GLSL comparisons alone would skip it).
+ * min return NaN when a NaN is among the elements (GLSL comparisons alone would skip it). A reduction
+ * whose input spans more texture pages than one draw call binds runs in chunks of its outermost reduced
+ * dim, each adding to the previous chunk's result.
  */
 
 import type { KernelTensor, ReduceOp, Shape } from '@cnn/core';
-import type { GpuData, Runtime } from '../runtime.js';
-import { stridesOf } from '../shape.js';
+import type { GpuData, KernelSpec, Runtime } from '../runtime.js';
+import { boxRange, stridesOf } from '../shape.js';
 import { decode, ieeeParams, listParams } from '../source.js';
 
 type T = KernelTensor<GpuData>;
@@ -42,17 +44,13 @@ export function reduce(rt: Runtime, op: ReduceOp, x: T, axes: readonly number[],
   const count = reduced.reduce((n, r) => n * r.dim, 1);
   const kr = kept.length;
   const rr = reduced.length;
+  const keptDims = kept.map((k) => k.dim);
+  const keptStrides = kept.map((k) => k.stride);
   const params = {
     ...ieeeParams,
     count,
-    ...listParams(
-      'kd',
-      kept.map((k) => k.dim),
-    ),
-    ...listParams(
-      'ks',
-      kept.map((k) => k.stride),
-    ),
+    ...listParams('kd', keptDims),
+    ...listParams('ks', keptStrides),
     ...listParams(
       'rd',
       reduced.map((r) => r.dim),
@@ -62,6 +60,9 @@ export function reduce(rt: Runtime, op: ReduceOp, x: T, axes: readonly number[],
       reduced.map((r) => r.stride),
     ),
   };
+  // The span of the inner reduced dims, and the first element output o reads (monotone in o).
+  const innerSpan = reduced.slice(1).reduce((s, r) => s + (r.dim - 1) * r.stride, 0);
+  const baseOf = (o: number) => (kr > 0 ? boxRange(keptDims, keptStrides, o, o + 1)[0] : 0);
   const init = op === 'max' ? '-p_inf' : op === 'min' ? 'p_inf' : '0';
   const step =
     op === 'sum'
@@ -69,31 +70,51 @@ export function reduce(rt: Runtime, op: ReduceOp, x: T, axes: readonly number[],
       : op === 'mean'
         ? 's += v / p_count;'
         : `if (v != v) { nanSeen = 1; }\n    if (v ${op === 'max' ? '>' : '<'} s) { s = v; }`;
-  return rt.run(
-    {
-      key: `reduce.${op}:${kr}:${rr}`,
-      inputs: { x: { data: x.data } },
-      params,
-      body: (read) => {
-        let src = kr > 0 ? decode('i', 'k', 'kd', kr) : '';
-        const base = kr > 0 ? Array.from({ length: kr }, (_, d) => `k${d} * p_ks${d}`).join(' + ') : '0';
-        src += `  const base = ${base};\n  let s = ${init};\n  let nanSeen = 0;\n`;
-        // One loop per merged reduced dim, outermost first.
-        let open = '';
-        let close = '';
-        let addr = 'base';
-        for (let d = 0; d < rr; d++) {
-          const pad = '  '.repeat(d + 1);
+  /**
+   * The kernel for the outermost reduced dim's chunk [r0, r0 + rn), adding to `prev` (the earlier chunks'
+   * result): a long reduction over many texture pages runs in chunks that fit (runtime.runAccumulated).
+   */
+  const spec = (r0: number, rn: number, prev: GpuData | null): KernelSpec => ({
+    key: `reduce.${op}:${kr}:${rr}:${prev ? 'acc' : 'first'}`,
+    inputs: {
+      x: {
+        data: x.data,
+        touched: (o0, o1) => {
+          const first = rr > 0 ? r0 * reduced[0]!.stride : 0;
+          const last = rr > 0 ? (r0 + rn - 1) * reduced[0]!.stride + innerSpan : 0;
+          return [baseOf(o0) + first, baseOf(o1 - 1) + last] as const;
+        },
+      },
+      ...(prev ? { prev: { data: prev } } : {}),
+    },
+    params: { ...params, r0, rn },
+    body: (read) => {
+      let src = kr > 0 ? decode('i', 'k', 'kd', kr) : '';
+      const base = kr > 0 ? Array.from({ length: kr }, (_, d) => `k${d} * p_ks${d}`).join(' + ') : '0';
+      src += `  const base = ${base};\n  let nanSeen = 0;\n`;
+      src += prev
+        ? `  const li = i - o_base;\n  let s = ${read('prev', 'li')};\n  if (s != s) { nanSeen = 1; }\n`
+        : `  let s = ${init};\n`;
+      // One loop per merged reduced dim, outermost first (the outermost over this chunk only).
+      let open = '';
+      let close = '';
+      let addr = 'base';
+      for (let d = 0; d < rr; d++) {
+        const pad = '  '.repeat(d + 1);
+        if (d === 0) {
+          open += `${pad}for (let r0 = 0; r0 < p_rn; r0++) {\n${pad}  const q0 = p_r0 + r0;\n`;
+          addr += ' + q0 * p_rs0';
+        } else {
           open += `${pad}for (let r${d} = 0; r${d} < p_rd${d}; r${d}++) {\n`;
-          close = `${pad}}\n${close}`;
           addr += ` + r${d} * p_rs${d}`;
         }
-        const pad = '  '.repeat(rr + 1);
-        src += `${open}${pad}const ix = ${addr};\n${pad}const v = ${read('x', 'ix')};\n${pad}${step}\n${close}`;
-        src += '  if (nanSeen > 0) { return p_nan; }\n  return s;';
-        return src;
-      },
+        close = `${pad}}\n${close}`;
+      }
+      const pad = '  '.repeat(rr + 1);
+      src += `${open}${pad}const ix = ${addr};\n${pad}const v = ${read('x', 'ix')};\n${pad}${step}\n${close}`;
+      src += '  if (nanSeen > 0) { return p_nan; }\n  return s;';
+      return src;
     },
-    out,
-  );
+  });
+  return rt.runAccumulated(out, rr > 0 ? reduced[0]!.dim : 1, spec);
 }

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/bootstrap.sh
-pnpm turbo run build lint typecheck test
+# Two tasks at a time: the suites are CPU-bound and this machine has 2 cores (more only thrash and time out).
+pnpm turbo run build lint typecheck test --concurrency=2
 pnpm conformance --backend cpu
 # From the package folder: @cnn/backend-gpujs resolves there, so the CLI's registry offers 'gpujs'.
 (cd packages/backend-gpujs && sh scripts/xvfb.sh node ../conformance/dist/cli.js --backend gpujs --tolerance webgl)

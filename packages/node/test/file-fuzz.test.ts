@@ -420,62 +420,59 @@ describe('model file fuzzing: every mutated file loads the same model or is refu
     expect(manifestSha256(file)).toBe(file.manifestSha256);
   });
 
-  it(
-    'hundreds of seeded mutations: the same predictions, or an Error naming the file',
-    { timeout: 300_000 },
-    async () => {
-      const all = mutations();
-      const dir = join(root, 'work');
-      const tally = new Map<string, Record<string, number>>();
-      const violations: string[] = [];
-      const otherModels: string[] = [];
-      const messages = new Map<string, number>();
-      for (const mutation of all) {
-        await rm(dir, { recursive: true, force: true });
-        await mkdir(dir);
-        for (const name of await readdir(savedDir)) await copyFile(join(savedDir, name), join(dir, name));
-        await mutation.apply(dir);
-        const verdict = await judge(dir, mutation);
-        const counts = tally.get(mutation.family) ?? {};
-        counts[verdict.kind] = (counts[verdict.kind] ?? 0) + 1;
-        tally.set(mutation.family, counts);
-        if (verdict.kind === 'violation')
-          violations.push(`${mutation.family}: ${mutation.what}: ${verdict.problem}`);
-        if (verdict.kind === 'other model') otherModels.push(`${mutation.family}: ${mutation.what}`);
-        if (verdict.kind === 'refused') {
-          const kind = verdict.message
-            .replace(/[0-9a-f]{8,}/g, '<hex>')
-            .replace(/\d+/g, 'N')
-            .replace(/'[^']*'/g, "'…'")
-            .slice(0, 110);
-          messages.set(kind, (messages.get(kind) ?? 0) + 1);
-        }
+  it('hundreds of seeded mutations: the same predictions, or an Error naming the file', {
+    timeout: 300_000,
+  }, async () => {
+    const all = mutations();
+    const dir = join(root, 'work');
+    const tally = new Map<string, Record<string, number>>();
+    const violations: string[] = [];
+    const otherModels: string[] = [];
+    const messages = new Map<string, number>();
+    for (const mutation of all) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir);
+      for (const name of await readdir(savedDir)) await copyFile(join(savedDir, name), join(dir, name));
+      await mutation.apply(dir);
+      const verdict = await judge(dir, mutation);
+      const counts = tally.get(mutation.family) ?? {};
+      counts[verdict.kind] = (counts[verdict.kind] ?? 0) + 1;
+      tally.set(mutation.family, counts);
+      if (verdict.kind === 'violation')
+        violations.push(`${mutation.family}: ${mutation.what}: ${verdict.problem}`);
+      if (verdict.kind === 'other model') otherModels.push(`${mutation.family}: ${mutation.what}`);
+      if (verdict.kind === 'refused') {
+        const kind = verdict.message
+          .replace(/[0-9a-f]{8,}/g, '<hex>')
+          .replace(/\d+/g, 'N')
+          .replace(/'[^']*'/g, "'…'")
+          .slice(0, 110);
+        messages.set(kind, (messages.get(kind) ?? 0) + 1);
       }
-      console.log(
-        `file fuzz: ${all.length} mutations\n${[...tally]
-          .map(
-            ([family, counts]) =>
-              `  ${family}: ${Object.entries(counts)
-                .map(([k, n]) => `${k} ${n}`)
-                .join(', ')}`,
-          )
-          .join('\n')}`,
-      );
-      console.log(
-        `file fuzz: refusals by message:\n${[...messages].map(([m, n]) => `  ${n}x ${m}`).join('\n')}`,
-      );
-      if (otherModels.length)
-        console.log(`file fuzz: edits that make another valid model:\n  ${otherModels.join('\n  ')}`);
-      const isKnown = (v: string) => KNOWN_VIOLATIONS.some(([pattern]) => pattern.test(v));
-      const known = violations.filter(isKnown);
-      if (known.length) console.log(`file fuzz: known violations (reported):\n  ${known.join('\n  ')}`);
-      expect(all.length).toBeGreaterThan(300);
-      expect(violations.filter((v) => !isKnown(v))).toEqual([]);
-      const fixed = KNOWN_VIOLATIONS.filter(([pattern]) => !violations.some((v) => pattern.test(v))).map(
-        ([, why]) => why,
-      );
-      expect(fixed, 'these known violations no longer occur: remove them from KNOWN_VIOLATIONS').toEqual([]);
-    },
-    60_000,
-  );
+    }
+    console.log(
+      `file fuzz: ${all.length} mutations\n${[...tally]
+        .map(
+          ([family, counts]) =>
+            `  ${family}: ${Object.entries(counts)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ')}`,
+        )
+        .join('\n')}`,
+    );
+    console.log(
+      `file fuzz: refusals by message:\n${[...messages].map(([m, n]) => `  ${n}x ${m}`).join('\n')}`,
+    );
+    if (otherModels.length)
+      console.log(`file fuzz: edits that make another valid model:\n  ${otherModels.join('\n  ')}`);
+    const isKnown = (v: string) => KNOWN_VIOLATIONS.some(([pattern]) => pattern.test(v));
+    const known = violations.filter(isKnown);
+    if (known.length) console.log(`file fuzz: known violations (reported):\n  ${known.join('\n  ')}`);
+    expect(all.length).toBeGreaterThan(300);
+    expect(violations.filter((v) => !isKnown(v))).toEqual([]);
+    const fixed = KNOWN_VIOLATIONS.filter(([pattern]) => !violations.some((v) => pattern.test(v))).map(
+      ([, why]) => why,
+    );
+    expect(fixed, 'these known violations no longer occur: remove them from KNOWN_VIOLATIONS').toEqual([]);
+  });
 });

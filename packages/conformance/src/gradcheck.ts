@@ -25,7 +25,6 @@ export async function checkGradient(
   const rng = new cnn.Random(seed);
   const values = opCase.inputs.map((spec) => drawInput(spec, rng));
   const differentiate = opCase.differentiate ?? opCase.inputs.map((_, i) => i);
-  const { epsilon, atol, rtol } = finiteDifference;
 
   const evaluate = async (vals: Float32Array[]): Promise<number> => {
     const loss = cnn.tidy(() => {
@@ -63,31 +62,7 @@ export async function checkGradient(
   const analyticValues = await Promise.all(analytic.map((g) => g.data()));
   analytic.forEach((g) => g.dispose());
 
-  let checked = 0;
-  for (let k = 0; k < differentiate.length; k++) {
-    const idx = differentiate[k]!;
-    const size = values[idx]!.length;
-    const picks =
-      size <= samples ? [...Array(size).keys()] : rng.shuffle([...Array(size).keys()]).slice(0, samples);
-    for (const i of picks) {
-      const plus = values.map((v) => v.slice());
-      const minus = values.map((v) => v.slice());
-      plus[idx]![i]! += epsilon;
-      minus[idx]![i]! -= epsilon;
-      const numeric = ((await evaluate(plus)) - (await evaluate(minus))) / (2 * epsilon);
-      const got = analyticValues[k]![i]!;
-      checked++;
-      if (!(Math.abs(got - numeric) <= atol + rtol * Math.abs(numeric))) {
-        return {
-          name: opCase.name,
-          ok: false,
-          checked,
-          message: `${opCase.name}: d/d(input ${idx})[${i}] is ${got} but the finite difference gives ${numeric}`,
-        };
-      }
-    }
-  }
-  return { name: opCase.name, ok: true, checked, message: `${opCase.name}: ${checked} elements agree` };
+  return compareSampled(opCase.name, 'd', values, differentiate, analyticValues, evaluate, rng, samples);
 }
 
 /** The gradient-check cases (one per differentiable op) for a seed. */
@@ -109,7 +84,6 @@ export async function checkSecondOrder(
   const rng = new cnn.Random(seed);
   const values = opCase.inputs.map((spec) => drawInput(spec, rng));
   const differentiate = opCase.differentiate ?? opCase.inputs.map((_, i) => i);
-  const { epsilon, atol, rtol } = finiteDifference;
   const outputWeights = new cnn.Random(seed + 1);
   let r: Float32Array | null = null;
   const gradientWeights = differentiate.map((idx) => {
@@ -157,6 +131,33 @@ export async function checkSecondOrder(
   const analyticValues = await Promise.all(analytic.map((g) => g.data()));
   analytic.forEach((g) => g.dispose());
 
+  return compareSampled(
+    opCase.name,
+    'second derivative d(∇·w)',
+    values,
+    differentiate,
+    analyticValues,
+    evaluate,
+    rng,
+    samples,
+  );
+}
+
+/**
+ * The shared comparison of both checks: on up to `samples` elements of each differentiated input, the
+ * central difference (f(x + εe_i) - f(x - εe_i)) / 2ε of the scalar `evaluate` against `analytic`.
+ */
+async function compareSampled(
+  name: string,
+  what: string,
+  values: Float32Array[],
+  differentiate: readonly number[],
+  analytic: readonly Float32Array[],
+  evaluate: (vals: Float32Array[]) => Promise<number>,
+  rng: cnn.Random,
+  samples: number,
+): Promise<GradientCheck> {
+  const { epsilon, atol, rtol } = finiteDifference;
   let checked = 0;
   for (let k = 0; k < differentiate.length; k++) {
     const idx = differentiate[k]!;
@@ -169,17 +170,13 @@ export async function checkSecondOrder(
       plus[idx]![i]! += epsilon;
       minus[idx]![i]! -= epsilon;
       const numeric = ((await evaluate(plus)) - (await evaluate(minus))) / (2 * epsilon);
-      const got = analyticValues[k]![i]!;
+      const got = analytic[k]![i]!;
       checked++;
       if (!(Math.abs(got - numeric) <= atol + rtol * Math.abs(numeric))) {
-        return {
-          name: opCase.name,
-          ok: false,
-          checked,
-          message: `${opCase.name}: second derivative d(∇·w)/d(input ${idx})[${i}] is ${got} but the finite difference gives ${numeric}`,
-        };
+        const message = `${name}: ${what}/d(input ${idx})[${i}] is ${got} but the finite difference gives ${numeric}`;
+        return { name, ok: false, checked, message };
       }
     }
   }
-  return { name: opCase.name, ok: true, checked, message: `${opCase.name}: ${checked} elements agree` };
+  return { name, ok: true, checked, message: `${name}: ${checked} elements agree` };
 }

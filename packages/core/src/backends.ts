@@ -79,19 +79,22 @@ export function setBackend(backend: Backend | string): Backend {
     current = backend;
     return backend;
   }
-  const entry = entryOf('setBackend', backend);
+  current = backendNamed('setBackend', backend);
+  return current;
+}
+
+/** The named backend's instance, created now if its factory is synchronous; nothing is selected. */
+export function backendNamed(op: string, name: string): Backend {
+  const entry = entryOf(op, name);
   if (!entry.instance) {
     const made = entry.create();
     if (made instanceof Promise) {
       made.catch(() => {}); // the user is told to await it instead
-      throw new Error(
-        `setBackend: backend '${backend}' starts asynchronously; use \`await useBackend('${backend}')\``,
-      );
+      throw new Error(`${op}: backend '${name}' starts asynchronously; use \`await useBackend('${name}')\``);
     }
     entry.instance = made;
   }
-  current = entry.instance;
-  return current;
+  return entry.instance;
 }
 
 /** Starts the named backend if needed and selects it. */

@@ -1,5 +1,5 @@
 import type { Backend } from './backend.js';
-import { backendId, getBackend, initBackend, setBackend } from './backends.js';
+import { backendId, backendNamed, getBackend, initBackend } from './backends.js';
 import { engine } from './engine.js';
 import { assertTensor } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -59,23 +59,13 @@ export function memory(): MemoryInfo {
   return { numTensors: engine.numTensors, numBuffers: getBackend().numBuffers() };
 }
 
-function targetOf(backend: Backend | string): Backend {
-  if (typeof backend !== 'string') return backend;
-  const previous = getBackend();
-  try {
-    return setBackend(backend);
-  } finally {
-    setBackend(previous);
-  }
-}
-
 /**
  * Copies a tensor to another backend (an instance or a registered name); the original stays where it is.
  * Synchronous, so the source backend must read synchronously (`moveToAsync` works with any).
  */
 export function moveTo(t: Tensor, backend: Backend | string): Tensor {
   assertTensor('moveTo', 'tensor', t);
-  const target = targetOf(backend);
+  const target = typeof backend === 'string' ? backendNamed('moveTo', backend) : backend;
   if (!t.backend.readSync) {
     throw new Error(
       `moveTo: backend '${backendId(t.backend)}' cannot read synchronously; use await moveToAsync(tensor, backend)`,

@@ -55,7 +55,7 @@ export class Conv2D extends Layer {
     }
     const k = this.config.kernelSize;
     const sizes = typeof k === 'number' ? [k] : Array.isArray(k) && k.length === 2 ? k : null;
-    if (!sizes || !sizes.every((d) => Number.isInteger(d) && d > 0)) {
+    if (!sizes?.every((d) => Number.isInteger(d) && d > 0)) {
       throw new Error(
         `layer '${this.name}' (Conv2D): kernelSize must be a positive integer or [height, width], got ${JSON.stringify(k)}`,
       );

@@ -1,5 +1,5 @@
 import type { Pads4, Pair } from '../backend.js';
-import { assertNonNegativeInt, assertPositiveInt, fmt } from '../shape.js';
+import { assertNonNegativeInt, assertPositiveInt } from '../shape.js';
 
 /**
  * How much zero padding goes around the image. `'same'` (= ONNX SAME_UPPER) keeps `ceil(in / stride)`

@@ -49,6 +49,12 @@ if ! (cd packages/backend-gpujs && sh scripts/xvfb.sh node -e "
   exit 1
 fi
 
+# Fashion-MNIST (60,000 + 10,000 IDX images, MIT, Zalando) for @cnn/datasets' loadFashionMnist and the
+# main job's --dataset fashion-mnist; Debian packages it, so CI and users need no download from elsewhere.
+if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+  apt_install dataset-fashion-mnist
+fi
+
 # Debian's Chromium, driven by Playwright in the `test:browser` suites (never `playwright install`).
 if ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium

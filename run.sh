@@ -24,4 +24,8 @@ if [ "$help_only" -gt 0 ]; then
 fi
 bash scripts/bootstrap.sh
 pnpm turbo run build --filter=@cnn/mnist... --output-logs=errors-only
+# gpujs is WebGL through headless-gl, which needs an X server: xvfb.sh starts one when DISPLAY is unset.
+case " $* " in
+  *gpujs*) exec sh packages/backend-gpujs/scripts/xvfb.sh node apps/mnist/dist/cli.js "$@" ;;
+esac
 node apps/mnist/dist/cli.js "$@"

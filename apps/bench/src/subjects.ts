@@ -4,6 +4,7 @@
  * 'not available: <reason>' row instead of breaking the run.
  */
 import '@cnn/backend-cpu';
+import '@cnn/backend-gpujs';
 import '@cnn/backend-tfjs';
 import { type Backend, initBackend, registeredBackends } from '@cnn/core';
 import type { SubjectImpl } from './engines/types.js';

@@ -1,4 +1,5 @@
 import '@cnn/backend-cpu';
+import '@cnn/backend-gpujs';
 import '@cnn/backend-tfjs';
 import { type Backend, initBackend, registeredBackends } from '@cnn/core';
 

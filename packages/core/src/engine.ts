@@ -43,10 +43,15 @@ class Engine {
   private readonly tapes: Tape[] = [];
   /** Tensors created and not yet disposed. */
   numTensors = 0;
+  /** Bytes of live storage (4 per float32 element; storage shared by several tensors counted once). */
+  numBytes = 0;
 
   track(t: Tensor): void {
     this.numTensors++;
-    this.refCounts.set(t.storage, (this.refCounts.get(t.storage) ?? 0) + 1);
+    const count = this.refCounts.get(t.storage) ?? 0;
+    // Shape-inference placeholders have no storage (null) and hold no memory.
+    if (count === 0 && t.storage !== null) this.numBytes += t.size * 4;
+    this.refCounts.set(t.storage, count + 1);
     this.scopes[this.scopes.length - 1]?.add(t);
   }
 
@@ -55,6 +60,7 @@ class Engine {
     const count = (this.refCounts.get(t.storage) ?? 1) - 1;
     if (count <= 0) {
       this.refCounts.delete(t.storage);
+      if (t.storage !== null) this.numBytes -= t.size * 4;
       (t.backend as Backend).dispose(t.storage);
     } else {
       this.refCounts.set(t.storage, count);

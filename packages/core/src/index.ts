@@ -25,7 +25,16 @@ export * from './layers/layer.js';
 export * from './layers/merge.js';
 export * from './layers/normalization.js';
 export * from './layers/pooling.js';
-export { keep, type MemoryInfo, memory, moveTo, moveToAsync, type TensorContainer, tidy } from './memory.js';
+export {
+  dispose,
+  keep,
+  type MemoryInfo,
+  memory,
+  moveTo,
+  moveToAsync,
+  type TensorContainer,
+  tidy,
+} from './memory.js';
 export { Model, type ModelConfig, sequential } from './model/model.js';
 export { Adam, type AdamConfig, type Optimizer, SGD, type SGDConfig } from './model/optimizers.js';
 export * from './model/serialization.js';
@@ -42,6 +51,8 @@ export * from './ops/activation.js';
 export * from './ops/conv.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
+export * from './ops/image.js';
+export * from './ops/indexing.js';
 export * from './ops/layout.js';
 export * from './ops/loss.js';
 export * from './ops/matmul.js';
@@ -54,4 +65,4 @@ export { Random } from './random.js';
 export { broadcastShapes, normalizeAxis } from './shape.js';
 export { shapeBackend } from './shape-backend.js';
 export { type CoreRegistration, VERSION } from './singleton.js';
-export { type NestedArray, sizeOf, Tensor } from './tensor.js';
+export { formatValues, type NestedArray, sizeOf, Tensor } from './tensor.js';

@@ -46,17 +46,31 @@ export function collectTensors(value: unknown, into: Tensor[] = []): Tensor[] {
   return into;
 }
 
+/**
+ * Disposes every tensor in a container (a tensor, or any nesting of arrays and plain objects holding
+ * tensors, as `tidy` returns them); other values are ignored. Disposing twice is harmless.
+ */
+export function dispose(container: TensorContainer): void {
+  for (const t of collectTensors(container)) t.dispose();
+}
+
 /** What `memory()` reports: live tensors and storage buffers. */
 export interface MemoryInfo {
   /** Tensors created and not disposed (the autograd tape's own handles included while a tape is open). */
   numTensors: number;
   /** Storage buffers alive in the current backend (reshapes share one). */
   numBuffers: number;
+  /**
+   * Bytes of storage the live tensors hold, on every backend: 4 per float32 element, a buffer shared by
+   * several tensors (reshapes) counted once. What the backends allocate around it (padding, textures) is
+   * not included.
+   */
+  numBytes: number;
 }
 
 /** The live tensors now: check that a training loop does not grow `numTensors`. */
 export function memory(): MemoryInfo {
-  return { numTensors: engine.numTensors, numBuffers: getBackend().numBuffers() };
+  return { numTensors: engine.numTensors, numBuffers: getBackend().numBuffers(), numBytes: engine.numBytes };
 }
 
 /**

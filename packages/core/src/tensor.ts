@@ -59,6 +59,21 @@ export class Tensor {
     return nest(await this.data(), this.shape);
   }
 
+  /** Reads the values synchronously as a nested array (`dataSync` rules). */
+  arraySync(): NestedArray {
+    return nest(this.dataSync(), this.shape);
+  }
+
+  /**
+   * Logs the shape and the values, nested by rows (as `tf.Tensor.print`), and returns the text; long axes
+   * show their first and last 3 entries. Reads synchronously.
+   */
+  print(log: (text: string) => void = console.log): string {
+    const text = `Tensor shape=[${this.shape}] backend=${backendId(this.backend)}\n${formatValues(this.dataSync(), this.shape)}`;
+    log(text);
+    return text;
+  }
+
   /** Releases the tensor's storage; using it afterwards is an error naming the op. Disposing twice is harmless. */
   dispose(): void {
     if (this.disposedFlag) return;
@@ -101,4 +116,28 @@ function nest(values: Float32Array, shape: Shape): NestedArray {
     return out;
   };
   return build(0, 0);
+}
+
+/** Values nested by rows, numpy style: `[[1, 2], [3, 4]]`, with `...` in axes longer than 20 (as TF.js). */
+export function formatValues(values: Float32Array, shape: Shape): string {
+  if (shape.length === 0) return formatNumber(values[0]!);
+  const strides = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
+  const show = (n: number): (number | null)[] =>
+    n > 20 ? [0, 1, 2, null, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+  const build = (offset: number, axis: number, indent: string): string => {
+    const entries = show(shape[axis]!);
+    if (axis === shape.length - 1) {
+      return `[${entries.map((i) => (i === null ? '...' : formatNumber(values[offset + i]!))).join(', ')}]`;
+    }
+    const inner = entries.map((i) =>
+      i === null ? '...' : build(offset + i * strides[axis]!, axis + 1, `${indent} `),
+    );
+    const sep = `,${'\n'.repeat(shape.length - axis - 1)}${indent} `;
+    return `[${inner.join(sep)}]`;
+  };
+  return build(0, 0, '');
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
 }

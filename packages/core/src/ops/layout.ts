@@ -164,3 +164,87 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
   shape.splice(a, 0, 1);
   return reshape(x, shape);
 }
+
+/**
+ * Slices `x` along `axis` at host-known `positions` and joins them: consecutive runs become one slice.
+ * Exact (a copy); each slice and the concat record their own gradients.
+ */
+export function takeAlong(x: Tensor, axis: number, positions: readonly number[]): Tensor {
+  const parts: Tensor[] = [];
+  let start = 0;
+  while (start < positions.length) {
+    let end = start + 1;
+    while (end < positions.length && positions[end] === positions[end - 1]! + 1) end++;
+    const begin = x.shape.map((_, i) => (i === axis ? positions[start]! : 0));
+    const size = x.shape.map((d, i) => (i === axis ? end - start : d));
+    parts.push(slice(x, begin, size));
+    start = end;
+  }
+  return parts.length === 1 ? parts[0]! : concat(parts, axis);
+}
+
+/**
+ * How `mirrorPad` fills the border, for `x = [a, b, c, d]` padded by 2 on each side:
+ * - `'reflect'`: mirrored without the edge, `c b | a b c d | c b` (pads at most size - 1; numpy/PyTorch
+ *   `reflect`, ONNX Pad `reflect`);
+ * - `'symmetric'`: mirrored with the edge, `b a | a b c d | d c` (pads at most size);
+ * - `'edge'`: the edge repeated, `a a | a b c d | d d` (numpy `edge`, PyTorch `replicate`, ONNX `edge`).
+ */
+export type MirrorPadMode = 'reflect' | 'symmetric' | 'edge';
+
+/**
+ * Pads with values taken from `x` itself (see `MirrorPadMode`), `before[i]`/`after[i]` (non-negative)
+ * elements on axis i. Built from slices and concats, so every backend runs it and the gradient of each
+ * border element flows back to the element it copies.
+ */
+export function mirrorPad(
+  x: Tensor,
+  before: readonly number[],
+  after: readonly number[],
+  mode: MirrorPadMode = 'reflect',
+): Tensor {
+  assertTensor('mirrorPad', 'x', x);
+  if (mode !== 'reflect' && mode !== 'symmetric' && mode !== 'edge') {
+    throw new Error(`mirrorPad: mode must be 'reflect', 'symmetric' or 'edge', got ${String(mode)}`);
+  }
+  if (before.length !== x.rank || after.length !== x.rank) {
+    throw new Error(
+      `mirrorPad: needs ${x.rank} before/after amounts for shape ${fmt(x.shape)}, got ${before.length}/${after.length}`,
+    );
+  }
+  x.shape.forEach((d, i) => {
+    for (const [side, p] of [
+      ['before', before[i]!],
+      ['after', after[i]!],
+    ] as const) {
+      if (!Number.isInteger(p) || p < 0) {
+        throw new Error(`mirrorPad: pad ${side} on axis ${i} must be a non-negative integer, got ${p}`);
+      }
+      // reflect skips the edge, so it needs one more element than it copies; nothing pads an empty axis.
+      const limit = d === 0 ? 0 : mode === 'reflect' ? d - 1 : mode === 'symmetric' ? d : p;
+      if (p > limit) {
+        throw new Error(
+          `mirrorPad: pad ${side} = ${p} on axis ${i} is too large for mode '${mode}' on an axis of size ${d} (at most ${limit})`,
+        );
+      }
+    }
+  });
+  return tidy(() => {
+    let y = x;
+    x.shape.forEach((d, axis) => {
+      const b = before[axis]!;
+      const a = after[axis]!;
+      if (b === 0 && a === 0) return;
+      // Source positions of the padded axis, in order.
+      const source = (j: number): number => {
+        if (j >= 0 && j < d) return j;
+        if (mode === 'edge') return j < 0 ? 0 : d - 1;
+        if (mode === 'reflect') return j < 0 ? -j : 2 * (d - 1) - j;
+        return j < 0 ? -j - 1 : 2 * d - 1 - j;
+      };
+      const positions = Array.from({ length: b + d + a }, (_, t) => source(t - b));
+      y = takeAlong(y, axis, positions);
+    });
+    return y;
+  });
+}

@@ -57,8 +57,8 @@ function argExtreme(op: 'argMax' | 'argMin', x: Tensor, axis: number): Tensor {
     tidy(() => {
       const extreme = op === 'argMax' ? max(x, a, true) : min(x, a, true);
       // Candidates: the extreme, or a NaN (a slice holding NaN has NaN as its extreme, as numpy/PyTorch).
-      const isNaN = sub(1, equal(x, x));
-      const candidate = add(equal(x, extreme), isNaN);
+      const nanMask = sub(1, equal(x, x));
+      const candidate = add(equal(x, extreme), nanMask);
       // The first candidate: the smallest of index + n·(not a candidate).
       const score = add(iota(n, a, x.rank, x), mul(equal(candidate, 0), n));
       return min(score, a);

@@ -8,16 +8,17 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 
-/** A tfjs engine: `'cpu'` and `'wasm'` (Node and browsers), `'webgl'` (browsers). */
-export type Engine = 'cpu' | 'wasm' | 'webgl';
+/** A tfjs engine: `'cpu'` and `'wasm'` (Node and browsers), `'webgl'` and `'webgpu'` (browsers). */
+export type Engine = 'cpu' | 'wasm' | 'webgl' | 'webgpu';
 
-export const engines: readonly Engine[] = ['cpu', 'wasm', 'webgl'];
+export const engines: readonly Engine[] = ['cpu', 'wasm', 'webgl', 'webgpu'];
 
 /** The npm package of each engine: an optional peer dependency, installed next to @tensorflow/tfjs-core. */
 export const enginePackages: Record<Engine, string> = {
   cpu: '@tensorflow/tfjs-backend-cpu',
   wasm: '@tensorflow/tfjs-backend-wasm',
   webgl: '@tensorflow/tfjs-backend-webgl',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
 };
 
 /**
@@ -28,6 +29,7 @@ const loaders: Record<Engine, () => Promise<unknown>> = {
   cpu: () => import('@tensorflow/tfjs-backend-cpu'),
   wasm: () => import('@tensorflow/tfjs-backend-wasm'),
   webgl: () => import('@tensorflow/tfjs-backend-webgl'),
+  webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
 };
 
 /** Options of `tfjs(engine, options)`. */
@@ -46,6 +48,8 @@ const remedies: Record<Engine, string> = {
   wasm: "its .wasm binaries were not found or WebAssembly is unavailable. In a bundled web app, serve the tfjs-backend-wasm*.wasm files of @tensorflow/tfjs-backend-wasm/dist and pass their URL: tfjs('wasm', { wasmPaths: '<their URL>/' }) (or call setWasmPaths from @tensorflow/tfjs-backend-wasm before tfjsWasm()); or use tfjsCpu()",
   webgl:
     'no WebGL context could be created (not a browser, WebGL disabled, or no GPU). Run in a browser with WebGL (headless Chromium: --enable-unsafe-swiftshader), or use tfjsWasm() / tfjsCpu()',
+  webgpu:
+    'this browser has no WebGPU (navigator.gpu is missing: not a browser, WebGPU disabled, or a page that is not a secure context; headless Chromium needs --enable-unsafe-webgpu and a page from localhost), or no adapter was found. Use tfjsWebgl() or tfjsWasm()',
 };
 
 /** Whether a failed import means the package is not installed (Node, bundlers' runtime, browsers). */
@@ -69,6 +73,10 @@ export async function initEngine(engine: Engine, options: EngineOptions = {}): P
     throw new Error(`backend-tfjs: unknown tfjs engine '${engine}'; expected one of ${engines.join(', ')}`);
   }
   const name = enginePackages[engine];
+  // tfjs-webgpu's own check only warns (and its import pulls in the whole engine): refuse here instead.
+  if (engine === 'webgpu' && !(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
+    throw new Error(`tfjs-webgpu: navigator.gpu is missing; ${remedies.webgpu}`);
+  }
   let module: unknown;
   try {
     module = await loaders[engine]();

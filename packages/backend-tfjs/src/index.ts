@@ -1,6 +1,7 @@
 /**
  * The TensorFlow.js backend: every kernel of core's `Backend` interface on @tensorflow/tfjs-core 4.22 ops,
- * running on a tfjs engine chosen at run time: `cpu` or `wasm` (Node and browsers), `webgl` (browsers).
+ * running on a tfjs engine chosen at run time: `cpu` or `wasm` (Node and browsers), `webgl` or `webgpu`
+ * (browsers).
  *
  * Kernels live in `kernels/` (one file per family); where an engine lacks a kernel or tfjs's semantics differ
  * from ours, the kernel is composed from other tfjs ops (the README lists every composition).
@@ -29,6 +30,8 @@ export const tfjsCpu = (): Promise<TfjsBackend> => tfjs('cpu');
 export const tfjsWasm = (options: EngineOptions = {}): Promise<TfjsBackend> => tfjs('wasm', options);
 /** tfjs's WebGL engine (@tensorflow/tfjs-backend-webgl); browsers only. */
 export const tfjsWebgl = (): Promise<TfjsBackend> => tfjs('webgl');
+/** tfjs's WebGPU engine (@tensorflow/tfjs-backend-webgpu); browsers with WebGPU (`navigator.gpu`) only. */
+export const tfjsWebgpu = (): Promise<TfjsBackend> => tfjs('webgpu');
 
 /** The factory the conformance CLI and `describeBackend` look for: `tfjsCpu`. */
 export const createBackend = tfjsCpu;
@@ -39,6 +42,7 @@ const descriptions: Record<Engine, string> = {
   cpu: "TensorFlow.js's plain-JavaScript engine",
   wasm: "TensorFlow.js's WebAssembly engine (XNNPACK, SIMD)",
   webgl: "TensorFlow.js's WebGL engine (browsers)",
+  webgpu: "TensorFlow.js's WebGPU engine (browsers with navigator.gpu)",
 };
 for (const engine of engines) {
   registerBackend({ name: `tfjs-${engine}`, create: () => tfjs(engine), description: descriptions[engine] });

@@ -14,7 +14,13 @@ describe('engine initialisation errors', () => {
   });
 
   it('an unknown engine', async () => {
-    await expect(tfjs('webgpu' as 'cpu')).rejects.toThrow("unknown tfjs engine 'webgpu'");
+    await expect(tfjs('metal' as 'cpu')).rejects.toThrow("unknown tfjs engine 'metal'");
+  });
+
+  it('webgpu where there is no navigator.gpu (Node)', async () => {
+    await expect(tfjs('webgpu')).rejects.toThrow(
+      /^tfjs-webgpu: navigator\.gpu is missing; .*--enable-unsafe-webgpu/,
+    );
   });
 
   it('the cpu engine still works after those failures', async () => {

@@ -134,6 +134,50 @@ function axisTerms(fx: Fixture): number {
   return (fx.opset ?? 13) >= 13 ? x[a]! : product(x.slice(a));
 }
 
+/** ONNX ArgMax/ArgMin: `axis`, `keepdims` (default 1); `select_last_index` = 1 is not ours (first index). */
+function argExtremeAdapter(fn: (x: Tensor, axis: number) => Tensor): OpAdapter {
+  return {
+    terms: () => 1,
+    skip: (fx) =>
+      (fx.attrs.select_last_index as number | undefined) === 1 ? 'select_last_index = 1' : undefined,
+    run: ({ list }, attrs) => {
+      const x = list[0]!;
+      const axis = attrs.int('axis', 0);
+      const y = fn(x, axis);
+      if (attrs.int('keepdims', 1) !== 1) return [y];
+      const a = axis < 0 ? axis + x.rank : axis;
+      return [
+        cnn.reshape(
+          y,
+          x.shape.map((d, i) => (i === a ? 1 : d)),
+        ),
+      ];
+    },
+  };
+}
+
+/**
+ * ONNX Resize attributes as TF.js's resize flags `[mode, alignCorners, halfPixelCenters]`, or undefined for
+ * a combination TF.js has no name for. linear: asymmetric / align_corners / half_pixel; nearest: asymmetric
+ * with floor, half_pixel with round_prefer_ceil (PyTorch 'nearest-exact'), align_corners with round_prefer_ceil.
+ */
+function resizeFlags(attrs: Attrs): ['linear' | 'nearest', boolean, boolean] | undefined {
+  const mode = attrs.string('mode', 'nearest');
+  const transform = attrs.string('coordinate_transformation_mode', 'half_pixel');
+  const nearest = attrs.string('nearest_mode', 'round_prefer_floor');
+  const flags = {
+    asymmetric: [false, false],
+    align_corners: [true, false],
+    half_pixel: [false, true],
+  } as const;
+  const f = flags[transform as keyof typeof flags];
+  if (!f) return undefined;
+  if (mode === 'linear') return ['linear', f[0], f[1]];
+  if (mode !== 'nearest') return undefined;
+  const wanted = transform === 'asymmetric' ? 'floor' : 'round_prefer_ceil';
+  return nearest === wanted ? ['nearest', f[0], f[1]] : undefined;
+}
+
 /** How each ONNX / PyTorch op of the fixtures maps onto @cnn/core ops, by op name. */
 export const adapters: Record<string, OpAdapter> = {
   Conv: {
@@ -349,11 +393,14 @@ export const adapters: Record<string, OpAdapter> = {
   Transpose: { terms: () => 1, run: ({ list }, attrs) => [cnn.transpose(list[0]!, attrs.ints('perm'))] },
   Pad: {
     hostInputs: ['pads', 'axes', 'constant_value', 'value'],
+    terms: () => 1,
     skip: (fx) => {
       const mode = (fx.attrs.mode as string | undefined) ?? 'constant';
-      return mode === 'constant' ? undefined : `Pad mode '${mode}' is not in the kernel list (constant only)`;
+      return ['constant', 'reflect', 'edge'].includes(mode)
+        ? undefined
+        : `Pad mode '${mode}' is not supported (constant, reflect, edge)`;
     },
-    run: ({ list, host }) => {
+    run: ({ list, host }, attrs) => {
       const x = list[0]!;
       const axes = (host.axes ?? x.shape.map((_, i) => i)).map((a) => (a < 0 ? a + x.rank : a));
       const pads = host.pads!;
@@ -363,8 +410,65 @@ export const adapters: Record<string, OpAdapter> = {
         before[a] = pads[i]!;
         after[a] = pads[i + axes.length]!;
       });
+      const mode = attrs.string('mode', 'constant');
+      if (mode === 'reflect' || mode === 'edge') return [cnn.mirrorPad(x, before, after, mode)];
       const value = host.constant_value ?? host.value;
       return [cnn.pad(x, before, after, value?.[0] ?? 0)];
+    },
+  },
+  ArgMax: argExtremeAdapter(cnn.argMax),
+  ArgMin: argExtremeAdapter(cnn.argMin),
+  OneHot: {
+    hostInputs: ['depth', 'values'],
+    terms: () => 1,
+    skip: (fx) =>
+      ((fx.attrs.axis as number | undefined) ?? -1) === -1 ? undefined : 'OneHot axis other than -1',
+    run: ({ list, host }) => {
+      const [off, on] = host.values as [number, number];
+      return [cnn.oneHot(list[0]!, host.depth![0]!, on, off)];
+    },
+  },
+  Gather: {
+    // The forward is a copy; the gradient of a row adds one dY element per time the row was picked.
+    terms: (fx, out) => (out.grad_of ? Math.max(1, product(fx.inputs[1]!.shape)) : 1),
+    run: ({ list }, attrs) => [cnn.gather(list[0]!, list[1]!, attrs.int('axis', 0))],
+  },
+  TopK: {
+    hostInputs: ['K'],
+    terms: () => 1,
+    skip: (fx) => {
+      const x = fx.inputs[0]!.shape;
+      const axis = (fx.attrs.axis as number | undefined) ?? -1;
+      if (axis !== -1 && axis !== x.length - 1) return 'TopK along an axis other than the last';
+      if ((fx.attrs.largest as number | undefined) === 0) return 'TopK of the smallest values';
+      return undefined;
+    },
+    run: ({ list, host }) => {
+      const { values, indices } = cnn.topK(list[0]!, host.K![0]!);
+      return [values, indices];
+    },
+  },
+  Resize: {
+    hostInputs: ['roi', 'scales', 'sizes'],
+    inputKinds: { X: 'image' },
+    // Two taps per axis forward (bilinear: 4 in all); a gradient element gathers from the outputs that
+    // read it, at most ceil(out/in)+1 per axis.
+    terms: (fx) => {
+      const x = fx.inputs[0]!.shape;
+      const y = fx.outputs[0]!.shape;
+      return [2, 3].reduce((n, a) => n * (Math.ceil(y[a]! / x[a]!) + 2), 1);
+    },
+    skip: (fx) =>
+      resizeFlags(new Attrs(fx.attrs))
+        ? undefined
+        : `Resize ${JSON.stringify(fx.attrs)} is not a TF.js resize mode`,
+    run: ({ list, host }, attrs) => {
+      const x = list[0]!;
+      const sizes = host.sizes!;
+      const size: [number, number] = [sizes.at(-2)!, sizes.at(-1)!];
+      const [mode, alignCorners, halfPixelCenters] = resizeFlags(attrs)!;
+      const fn = mode === 'linear' ? cnn.resizeBilinear : cnn.resizeNearestNeighbor;
+      return [fn(x, size, alignCorners, halfPixelCenters)];
     },
   },
   SoftmaxCrossEntropyLoss: {

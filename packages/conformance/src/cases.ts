@@ -213,6 +213,49 @@ export function opCases(seed = 1): OpCase[] {
   add('reshape + flatten', [{ shape: image }], (x) => cnn.flatten(cnn.reshape(x!, [n, h * w, c])));
   add('broadcastTo', [{ shape: [k, 1] }], (x) => cnn.broadcastTo(x!, [m, k, p]));
 
+  // indices and images (composed in core from the required kernels)
+  add('argMax', [{ shape: [m, k], draw: 'distinct' }], (x) => cnn.argMax(x!));
+  add('argMin axis 0', [{ shape: [m, k, p], draw: 'distinct' }], (x) => cnn.argMin(x!, 0));
+  add(
+    'oneHot times x',
+    [{ shape: [m], draw: 'labels', classes: k }, { shape: [m, k] }],
+    (labels, x) => cnn.mul(cnn.oneHot(labels!, k, 2, -0.5), x!),
+    [1],
+  );
+  add(
+    'gather rows',
+    [{ shape: [k, p] }, { shape: [m + 2], draw: 'labels', classes: k }],
+    (x, i) => cnn.gather(x!, i!),
+    [0],
+  );
+  add(
+    'gather axis 1, 2-D indices',
+    [{ shape: [m, k, p] }, { shape: [2, 3], draw: 'labels', classes: k }],
+    (x, i) => cnn.gather(x!, i!, 1),
+    [0],
+  );
+  add('topK values', [{ shape: [m, k + 2], draw: 'distinct' }], (x) => cnn.topK(x!, 3).values);
+  add('topK indices', [{ shape: [m, k + 2], draw: 'distinct' }], (x) => cnn.topK(x!, 2).indices);
+  add('resizeBilinear up', [{ shape: image }], (x) => cnn.resizeBilinear(x!, [h + 3, w + 1]));
+  add('resizeBilinear down, alignCorners', [{ shape: image }], (x) =>
+    cnn.resizeBilinear(x!, [h - 2, w - 1], true),
+  );
+  add('resizeBilinear halfPixelCenters', [{ shape: image }], (x) =>
+    cnn.resizeBilinear(x!, [2 * h - 1, w - 2], false, true),
+  );
+  add('resizeNearestNeighbor', [{ shape: image }], (x) => cnn.resizeNearestNeighbor(x!, [h + 2, w - 2]));
+  add('resizeNearestNeighbor halfPixelCenters', [{ shape: image }], (x) =>
+    cnn.resizeNearestNeighbor(x!, [2 * h, w - 1], false, true),
+  );
+  add('resizeNearestNeighbor alignCorners', [{ shape: image }], (x) =>
+    cnn.resizeNearestNeighbor(x!, [h - 1, w + 3], true),
+  );
+  add('mirrorPad reflect', [{ shape: image }], (x) =>
+    cnn.mirrorPad(x!, [0, 2, 1, 0], [0, 1, 3, 0], 'reflect'),
+  );
+  add('mirrorPad symmetric', [{ shape: [m, k] }], (x) => cnn.mirrorPad(x!, [2, 1], [1, 2], 'symmetric'));
+  add('mirrorPad edge', [{ shape: image }], (x) => cnn.mirrorPad(x!, [0, 3, 0, 1], [1, 2, 4, 0], 'edge'));
+
   // compositions whose second derivatives were wrong (mixed terms through several ops)
   add('x³·w', [{ shape: [5] }, { shape: [5] }], (x, wt) => cnn.mul(cnn.pow(x!, 3), wt!));
   add('tanh(conv2d)²', [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 2] }], (x, f) =>

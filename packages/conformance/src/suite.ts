@@ -58,6 +58,8 @@ const aliases: Record<string, readonly string[]> = {
   batchnormalization: ['batchnorm'],
   globalaveragepool: ['globalavgpool'],
   softmaxcrossentropyloss: ['softmaxcrossentropy'],
+  resize: ['resizebilinear', 'resizenearestneighbor'],
+  pad: ['mirrorpad'],
 };
 
 const normalize = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');

@@ -22,6 +22,8 @@ export const activations = {
   softplus: act.softplus,
   /** Exact GELU, `x·Φ(x)`. */
   gelu: (x: Tensor) => act.gelu(x),
+  /** `min(max(x, 0), 6)` (MobileNet). */
+  relu6: (x: Tensor) => act.clip(x, 0, 6),
   /** `clip(0.2·x + 0.5, 0, 1)`. */
   hardSigmoid: (x: Tensor) => act.hardSigmoid(x),
   /** Softmax along the last axis. */

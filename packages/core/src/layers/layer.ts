@@ -23,10 +23,13 @@ export class Variable {
     /** Model-wide name: `<layer>/<param>`. */
     readonly name: string,
     readonly spec: ParamSpec,
+    /** The layer that owns it: its `trainable` flag freezes this weight too. */
+    readonly owner?: { readonly trainable: boolean },
   ) {}
 
+  /** Whether training updates it: the weight is trainable (not a running statistic) and its layer is not frozen. */
   get trainable(): boolean {
-    return this.spec.trainable;
+    return this.spec.trainable && (this.owner?.trainable ?? true);
   }
 
   /** The current value; an error if the model was never initialized. */
@@ -95,6 +98,11 @@ function autoName(className: string): string {
 export abstract class Layer {
   abstract readonly className: string;
   readonly name: string;
+  /**
+   * false freezes the layer: `fit` leaves its weights as they are (a frozen backbone, a fine-tuned head).
+   * Saved in the model file. Batch norm's running statistics are never trained either way.
+   */
+  trainable = true;
   /** Set on the first application. */
   variables: Variable[] = [];
   private inputShapes: Shape[] | null = null;
@@ -146,7 +154,9 @@ export abstract class Layer {
     const outShape = this.inferShape(shapes);
     if (!this.inputShapes) {
       this.inputShapes = shapes;
-      this.variables = this.paramSpecs(shapes).map((spec) => new Variable(`${this.name}/${spec.name}`, spec));
+      this.variables = this.paramSpecs(shapes).map(
+        (spec) => new Variable(`${this.name}/${spec.name}`, spec, this),
+      );
     }
     const node: Node = { layer: this, inputs, output: undefined as unknown as SymbolicTensor };
     node.output = new SymbolicTensor(outShape, node);

@@ -39,7 +39,9 @@ export class BatchNorm extends Layer {
     ];
   }
   call([x]: Tensor[], [gamma, beta, movingMean, movingVariance]: Tensor[], ctx: CallContext): Tensor {
-    if (!ctx.training) return batchNorm(x!, movingMean!, movingVariance!, gamma!, beta!, this.epsilon);
+    // A frozen batch norm runs in inference mode in training too (Keras): its statistics stay as they are.
+    if (!ctx.training || !this.trainable)
+      return batchNorm(x!, movingMean!, movingVariance!, gamma!, beta!, this.epsilon);
     const { y, mean, variance } = batchNormTraining(x!, gamma!, beta!, this.epsilon);
     const count = x!.size / x!.shape[x!.rank - 1]!;
     const unbiased = count > 1 ? mul(variance, count / (count - 1)) : variance;

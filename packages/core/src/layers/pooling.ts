@@ -50,30 +50,38 @@ export class AvgPool2D extends Layer {
   }
 }
 
-/** Mean over height and width: `[N, H, W, C]` to `[N, C]`. */
+/** Mean over height and width: `[N, H, W, C]` to `[N, C]` (or `[N, 1, 1, C]` with keepDims). */
 export class GlobalAveragePool extends Layer {
   readonly className = 'GlobalAveragePool';
-  constructor(config: { name?: string } = {}) {
+  /** Keep the pooled height and width as size-1 dims: `[N, 1, 1, C]` (default `[N, C]`). */
+  readonly keepDims: boolean;
+  constructor(config: { name?: string; keepDims?: boolean } = {}) {
     super(config.name);
+    this.keepDims = config.keepDims ?? false;
   }
   call([x]: Tensor[]): Tensor {
-    return reshape(globalAvgPool(x!), [x!.shape[0]!, x!.shape[3]!]);
+    const y = globalAvgPool(x!);
+    return this.keepDims ? y : reshape(y, [x!.shape[0]!, x!.shape[3]!]);
   }
   getConfig() {
-    return { name: this.name };
+    return this.keepDims ? { name: this.name, keepDims: true } : { name: this.name };
   }
 }
 
-/** Max over height and width: `[N, H, W, C]` to `[N, C]` (the seed's "is the pattern anywhere?"). */
+/** Max over height and width: `[N, H, W, C]` to `[N, C]` (or `[N, 1, 1, C]` with keepDims; the seed's "is the pattern anywhere?"). */
 export class GlobalMaxPool extends Layer {
   readonly className = 'GlobalMaxPool';
-  constructor(config: { name?: string } = {}) {
+  /** Keep the pooled height and width as size-1 dims: `[N, 1, 1, C]` (default `[N, C]`). */
+  readonly keepDims: boolean;
+  constructor(config: { name?: string; keepDims?: boolean } = {}) {
     super(config.name);
+    this.keepDims = config.keepDims ?? false;
   }
   call([x]: Tensor[]): Tensor {
-    return reshape(globalMaxPool(x!), [x!.shape[0]!, x!.shape[3]!]);
+    const y = globalMaxPool(x!);
+    return this.keepDims ? y : reshape(y, [x!.shape[0]!, x!.shape[3]!]);
   }
   getConfig() {
-    return { name: this.name };
+    return this.keepDims ? { name: this.name, keepDims: true } : { name: this.name };
   }
 }

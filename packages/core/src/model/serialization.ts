@@ -1,9 +1,10 @@
-import { Conv2D } from '../layers/conv.js';
+import { Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from '../layers/conv.js';
 import { ActivationLayer, Dense, Flatten, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh } from '../layers/core.js';
 import { InputLayer, type Layer, type SymbolicTensor } from '../layers/layer.js';
 import { Add, Concat, Dropout } from '../layers/merge.js';
 import { BatchNorm, LRN } from '../layers/normalization.js';
 import { AvgPool2D, GlobalAveragePool, GlobalMaxPool, MaxPool2D } from '../layers/pooling.js';
+import { Cropping2D, Reshape, SpatialDropout2D, UpSampling2D, ZeroPadding2D } from '../layers/reshaping.js';
 import { tensor } from '../ops/creation.js';
 import { fmt } from '../shape.js';
 import { sizeOf } from '../tensor.js';
@@ -37,6 +38,14 @@ type LayerConstructor = new (config: any) => Layer;
 const layerClasses = new Map<string, LayerConstructor>(
   Object.entries({
     Conv2D,
+    Conv2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    Reshape,
+    ZeroPadding2D,
+    Cropping2D,
+    UpSampling2D,
+    SpatialDropout2D,
     Dense,
     Flatten,
     Activation: ActivationLayer,
@@ -81,7 +90,8 @@ export function modelTopology(model: Model): ModelTopology {
     layers: model.nodes.map((node) => ({
       name: node.layer.name,
       className: node.layer.className,
-      config: node.layer.getConfig(),
+      // A frozen layer says so (absent means trainable, so older files read the same).
+      config: node.layer.trainable ? node.layer.getConfig() : { ...node.layer.getConfig(), trainable: false },
       inbound: node.inputs.map((s) => s.node.layer.name),
     })),
     inputs: model.inputs.map((s) => s.node.layer.name),
@@ -127,7 +137,10 @@ export function modelFromTopology(topology: ModelTopology, weights?: Float32Arra
       return s;
     });
     try {
-      outputs.set(entry.name, new ctor({ ...entry.config, name: entry.name }).apply(inbound));
+      const { trainable, ...config } = entry.config;
+      const layer = new ctor({ ...config, name: entry.name });
+      if (trainable === false) layer.trainable = false;
+      outputs.set(entry.name, layer.apply(inbound));
     } catch (error) {
       throw new Error(`load: layer '${entry.name}' (${entry.className}): ${(error as Error).message}`);
     }

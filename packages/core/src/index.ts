@@ -36,16 +36,54 @@ export {
   type TensorContainer,
   tidy,
 } from './memory.js';
+export {
+  type EarlyStopping,
+  type EarlyStoppingOptions,
+  earlyStopping,
+  learningRateScheduler,
+} from './model/callbacks.js';
+export {
+  huberLoss,
+  type LossConfig,
+  type LossOptions,
+  lossNames,
+  smoothedSoftmaxCrossEntropy,
+} from './model/losses.js';
+export { confusionMatrix, topKAccuracy } from './model/metrics.js';
 export { Model, type ModelConfig, sequential } from './model/model.js';
-export { Adam, type AdamConfig, type Optimizer, SGD, type SGDConfig } from './model/optimizers.js';
+export {
+  Adagrad,
+  type AdagradConfig,
+  Adam,
+  type AdamConfig,
+  type ClipConfig,
+  type Optimizer,
+  RMSprop,
+  type RMSpropConfig,
+  SGD,
+  type SGDConfig,
+} from './model/optimizers.js';
 export * from './model/serialization.js';
 export type {
+  BatchBeginInfo,
   BatchLogs,
   Callbacks,
+  ClassWeight,
   CompileConfig,
+  Dataset,
+  DatasetBatch,
   EpochLogs,
+  EvaluateResult,
+  FitDatasetOptions,
   FitOptions,
   LossName,
+  MetricConfig,
+  MetricName,
+  MonitorName,
+  OutputLogs,
+  TopKAccuracyMetric,
+  TrainBeginInfo,
+  TrainOptions,
 } from './model/training.js';
 export { TrainingError } from './model/training.js';
 export * from './ops/activation.js';

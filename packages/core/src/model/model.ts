@@ -17,10 +17,15 @@ import type { Tensor } from '../tensor.js';
 import {
   type CompileConfig,
   checkCompileConfig,
+  type Dataset,
   type EpochLogs,
+  type EvaluateResult,
   evaluate,
+  evaluateDataset,
+  type FitDatasetOptions,
   type FitOptions,
   fit,
+  fitDataset,
 } from './training.js';
 
 /** What a `Model` is built from. */
@@ -48,6 +53,11 @@ export class Model {
   readonly seed: number;
   /** Generator for dropout masks and shuffling, seeded from `seed`. */
   readonly random: Random;
+  /**
+   * Set to true (from a callback) to stop `fit` / `fitDataset` after the current batch: the epoch's logs
+   * and the history so far are kept and returned. Reset to false when training starts.
+   */
+  stopTraining = false;
   private initialized = false;
   private disposed = false;
   private training = false;
@@ -179,59 +189,109 @@ export class Model {
     return this.outputs.map((s) => values.get(s)!);
   }
 
-  /** Inference on a batch (or split into batches of `batchSize`); returns the first output. */
-  predict(x: Tensor | Tensor[], options: { batchSize?: number } = {}): Tensor {
+  /**
+   * Inference on a batch (or split into batches of `batchSize`) of a single-output model. A model with
+   * several outputs is refused (rather than returning only the first): use `predictAll`.
+   */
+  predict(x: Tensor | Tensor[], options: { batchSize?: number | undefined } = {}): Tensor {
     this.assertAlive('predict');
+    if (this.outputs.length !== 1) {
+      throw new Error(
+        `predict: model '${this.name}' has ${this.outputs.length} outputs (${this.outputs.map((s) => s.node.layer.name).join(', ')}); use predictAll, which returns every output`,
+      );
+    }
+    return this.predictAll(x, options)[0]!;
+  }
+
+  /** Inference on a batch (or split into batches of `batchSize`): every output, in `outputs` order. */
+  predictAll(x: Tensor | Tensor[], options: { batchSize?: number | undefined } = {}): Tensor[] {
+    this.assertAlive('predictAll');
     const xs = [x].flat();
-    this.checkInputs('predict', xs);
+    this.checkInputs('predictAll', xs);
     const n = xs[0]!.shape[0]!;
     const batchSize = options.batchSize ?? n;
     if (!Number.isInteger(batchSize) || batchSize <= 0)
       throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
     return tidy(() => {
       const ctx: CallContext = { training: false, random: this.random, updates: [] };
-      if (batchSize >= n) return this.forward(xs, ctx)[0]!;
-      const parts: Tensor[] = [];
+      if (batchSize >= n) return this.forward(xs, ctx);
+      const parts: Tensor[][] = [];
       for (let start = 0; start < n; start += batchSize) {
         const size = Math.min(batchSize, n - start);
         const batch = xs.map((t) =>
           slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]),
         );
-        parts.push(this.forward(batch, ctx)[0]!);
+        parts.push(this.forward(batch, ctx));
       }
-      return concat(parts, 0);
+      return this.outputs.map((_, o) =>
+        concat(
+          parts.map((p) => p[o]!),
+          0,
+        ),
+      );
     });
   }
 
   /** Sets the optimizer, the loss and the metrics used by `fit` and `evaluate`. */
   compile(config: CompileConfig): this {
-    this.compiled = checkCompileConfig(config);
+    this.compiled = checkCompileConfig(
+      config,
+      this.outputs.map((s) => s.shape),
+    );
     return this;
   }
 
-  /** Trains on `x` (`[N, ...input shape]`) and `y` (labels `[N]` or targets); see `FitOptions`. */
-  async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<EpochLogs[]> {
-    this.assertAlive('fit');
+  /**
+   * Trains on `x` (`[N, ...input shape]`) and `y` (labels `[N]` or targets; an array with one per output
+   * for a model with several); see `FitOptions`. Resolves with every epoch's logs.
+   */
+  async fit(x: Tensor, y: Tensor | Tensor[], options: FitOptions = {}): Promise<EpochLogs[]> {
+    return this.exclusive('fit', (compiled) => fit(this, compiled, x, y, options));
+  }
+
+  /**
+   * Trains on a data set: an iterable or async iterable of `{ xs, ys }` batches, read again every epoch
+   * (or continued, with `batchesPerEpoch`), so data larger than memory can stream; see `FitDatasetOptions`.
+   */
+  async fitDataset(dataset: Dataset, options: FitDatasetOptions = {}): Promise<EpochLogs[]> {
+    return this.exclusive('fitDataset', (compiled) => fitDataset(this, compiled, dataset, options));
+  }
+
+  private async exclusive<T>(op: string, run: (compiled: CompileConfig) => Promise<T>): Promise<T> {
+    this.assertAlive(op);
     // Two fits at once would interleave their updates on the same weights.
     if (this.training) {
-      throw new Error(`fit: model '${this.name}' is already training; wait for the running fit to finish`);
+      throw new Error(`${op}: model '${this.name}' is already training; wait for the running fit to finish`);
     }
+    const compiled = this.requireCompiled(op);
     this.training = true;
     try {
-      return await fit(this, this.requireCompiled('fit'), x, y, options);
+      return await run(compiled);
     } finally {
       this.training = false;
     }
   }
 
-  /** Mean loss and accuracy on `x`, `y` in inference mode. */
+  /**
+   * Mean loss and metrics on `x`, `y` in inference mode; a model with several outputs takes one target
+   * per output and reports each in `outputs` (`loss` is their sum).
+   */
   async evaluate(
-    x: Tensor,
-    y: Tensor,
-    options: { batchSize?: number } = {},
-  ): Promise<{ loss: number; accuracy: number }> {
+    x: Tensor | Tensor[],
+    y: Tensor | Tensor[],
+    options: { batchSize?: number | undefined } = {},
+  ): Promise<EvaluateResult> {
     this.assertAlive('evaluate');
     return evaluate(this, this.requireCompiled('evaluate'), x, y, options);
+  }
+
+  /** Mean loss and metrics over a data set of `{ xs, ys }` batches, in inference mode. */
+  async evaluateDataset(
+    dataset: Dataset,
+    options: { disposeBatches?: boolean | undefined } = {},
+  ): Promise<EvaluateResult> {
+    this.assertAlive('evaluateDataset');
+    return evaluateDataset(this, this.requireCompiled('evaluateDataset'), dataset, options);
   }
 
   private requireCompiled(op: string): CompileConfig {

@@ -1,7 +1,9 @@
 import { engine } from '../engine.js';
 import type { Variable } from '../layers/layer.js';
 import { tidy } from '../memory.js';
-import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
+import { clip } from '../ops/activation.js';
+import { add, div, minimum, mul, sqrt, square, sub } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -58,10 +60,23 @@ class SlotStore {
   }
 }
 
-/** What every optimizer shares: the learning rate's checks and the transaction around `prepare`. */
+/**
+ * Gradient clipping, on every optimizer, applied to the gradients before the update rule: first each
+ * element to [-clipValue, clipValue] (torch.nn.utils.clip_grad_value_), then all gradients together scaled
+ * by min(1, clipNorm / (‖g‖ + 1e-6)), where ‖g‖ is the global L2 norm over every variable's gradient
+ * (torch.nn.utils.clip_grad_norm_ with norm_type 2).
+ */
+export interface ClipConfig {
+  /** The largest global L2 norm of the gradients (> 0). */
+  clipNorm?: number | undefined;
+  /** The largest absolute value of each gradient element (> 0). */
+  clipValue?: number | undefined;
+}
+
+/** What every optimizer shares: the learning rate's checks, gradient clipping and the transaction around `prepare`. */
 abstract class BaseOptimizer implements Optimizer {
   abstract readonly name: string;
-  abstract readonly config: { learningRate: number };
+  abstract readonly config: { learningRate: number } & ClipConfig;
   protected abstract readonly slots: readonly SlotStore[];
   /** The step count after the prepared step commits (Adam's bias correction needs it). */
   protected steps = 0;
@@ -82,11 +97,34 @@ abstract class BaseOptimizer implements Optimizer {
     if (variables.length !== grads.length) {
       throw new Error(`${this.name}: ${variables.length} variables but ${grads.length} gradients`);
     }
-    return variables.map((v, i) => {
-      const value = tidy(() => this.update(v, grads[i]!, this.steps + 1));
-      engine.keep(value);
-      return value;
+    const clipped = this.clip(grads);
+    try {
+      return variables.map((v, i) => {
+        const value = tidy(() => this.update(v, clipped[i]!, this.steps + 1));
+        engine.keep(value);
+        return value;
+      });
+    } finally {
+      if (clipped !== grads) clipped.forEach((g) => g.dispose());
+    }
+  }
+
+  /** The clipped gradients (new tensors, kept; the caller disposes them), or `grads` itself without clipping. */
+  private clip(grads: Tensor[]): Tensor[] {
+    const { clipNorm, clipValue } = this.config;
+    if (clipNorm === undefined && clipValue === undefined) return grads;
+    const clipped = tidy(() => {
+      let gs = clipValue === undefined ? grads : grads.map((g) => clip(g, -clipValue, clipValue));
+      if (clipNorm !== undefined && gs.length > 0) {
+        const norm = sqrt(gs.map((g) => sum(square(g))).reduce((a, b) => add(a, b)));
+        // As torch's clip_grad_norm_: the coefficient is clamped at 1, so small gradients stay as they are.
+        const coefficient = minimum(div(clipNorm, add(norm, 1e-6)), 1);
+        gs = gs.map((g) => mul(g, coefficient));
+      }
+      return gs;
     });
+    clipped.forEach((g) => engine.keep(g));
+    return clipped;
   }
 
   commit(variables: Variable[], values: Tensor[]): void {
@@ -114,7 +152,7 @@ abstract class BaseOptimizer implements Optimizer {
 }
 
 /** Options of `SGD`. */
-export interface SGDConfig {
+export interface SGDConfig extends ClipConfig {
   learningRate: number;
   momentum?: number;
   dampening?: number;
@@ -131,7 +169,7 @@ export class SGD extends BaseOptimizer {
   readonly name = 'SGD';
   private readonly velocity = new SlotStore();
   protected readonly slots = [this.velocity];
-  readonly config: Required<SGDConfig>;
+  readonly config: Resolved<SGDConfig>;
   constructor(config: SGDConfig) {
     super();
     this.config = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...config };
@@ -158,7 +196,7 @@ export class SGD extends BaseOptimizer {
 }
 
 /** Options of `Adam` (AdamW with `weightDecay` and `decoupledWeightDecay`). */
-export interface AdamConfig {
+export interface AdamConfig extends ClipConfig {
   learningRate?: number;
   beta1?: number;
   beta2?: number;
@@ -177,7 +215,7 @@ export class Adam extends BaseOptimizer {
   private readonly m = new SlotStore();
   private readonly v = new SlotStore();
   protected readonly slots = [this.m, this.v];
-  readonly config: Required<AdamConfig>;
+  readonly config: Resolved<AdamConfig>;
   constructor(config: AdamConfig = {}) {
     super();
     this.config = {
@@ -218,7 +256,16 @@ function checkFraction(name: string, key: string, value: number): void {
   if (!(value >= 0 && value < 1)) throw new Error(`${name}: ${key} must be in [0, 1), got ${value}`);
 }
 
-function checkConfig(name: string, config: object): void {
+/** An optimizer's options with every default filled in (clipping stays optional). */
+type Resolved<C extends ClipConfig> = Required<Omit<C, keyof ClipConfig>> & ClipConfig;
+
+function checkConfig(name: string, config: ClipConfig): void {
+  for (const key of ['clipNorm', 'clipValue'] as const) {
+    const value = config[key];
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+      throw new Error(`${name}: ${key} must be a finite number > 0, got ${value}`);
+    }
+  }
   for (const [key, value] of Object.entries(config)) {
     if (typeof value === 'number' && (!Number.isFinite(value) || value < 0)) {
       throw new Error(`${name}: ${key} must be a finite number >= 0, got ${value}`);
@@ -226,4 +273,117 @@ function checkConfig(name: string, config: object): void {
   }
   const lr = (config as { learningRate: number }).learningRate;
   if (!(lr > 0)) throw new Error(`${name}: learningRate must be > 0, got ${lr}`);
+}
+
+/** Options of `RMSprop` (defaults as torch.optim.RMSprop). */
+export interface RMSpropConfig extends ClipConfig {
+  /** Default 0.01. */
+  learningRate?: number;
+  /** Smoothing constant of the squared-gradient average (PyTorch `alpha`), in [0, 1); default 0.99. */
+  rho?: number;
+  /** Added to the root mean square (outside the square root, as PyTorch); default 1e-8. */
+  epsilon?: number;
+  /** Default 0 (no momentum buffer). */
+  momentum?: number;
+  /** Normalise by the centred second moment (an estimate of the gradient's variance); default false. */
+  centered?: boolean;
+  /** L2 penalty added to the gradient (PyTorch `weight_decay`). */
+  weightDecay?: number;
+}
+
+/**
+ * RMSprop as torch.optim.RMSprop: g += wd·w; s = ρ·s + (1-ρ)·g²; centred: a = ρ·a + (1-ρ)·g and
+ * d = sqrt(s - a²) + ε, else d = sqrt(s) + ε; with momentum: b = μ·b + g/d, w -= lr·b; without:
+ * w -= lr·g/d. Every state starts at zero.
+ */
+export class RMSprop extends BaseOptimizer {
+  readonly name = 'RMSprop';
+  private readonly squareAverage = new SlotStore();
+  private readonly gradAverage = new SlotStore();
+  private readonly buffer = new SlotStore();
+  protected readonly slots = [this.squareAverage, this.gradAverage, this.buffer];
+  readonly config: Resolved<RMSpropConfig>;
+  constructor(config: RMSpropConfig = {}) {
+    super();
+    this.config = {
+      learningRate: 0.01,
+      rho: 0.99,
+      epsilon: 1e-8,
+      momentum: 0,
+      centered: false,
+      weightDecay: 0,
+      ...config,
+    };
+    checkConfig('RMSprop', this.config);
+    checkFraction('RMSprop', 'rho', this.config.rho);
+    checkFraction('RMSprop', 'momentum', this.config.momentum);
+  }
+  protected update(variable: Variable, grad: Tensor): Tensor {
+    const { learningRate, rho, epsilon, momentum, centered, weightDecay } = this.config;
+    const w = variable.read();
+    const g = weightDecay !== 0 ? add(grad, mul(w, weightDecay)) : grad;
+    const s0 = this.squareAverage.get(variable);
+    const s = s0 ? add(mul(s0, rho), mul(square(g), 1 - rho)) : mul(square(g), 1 - rho);
+    this.squareAverage.stage(variable, s);
+    let variance = s;
+    if (centered) {
+      const a0 = this.gradAverage.get(variable);
+      const a = a0 ? add(mul(a0, rho), mul(g, 1 - rho)) : mul(g, 1 - rho);
+      this.gradAverage.stage(variable, a);
+      variance = sub(s, square(a));
+    }
+    const step = div(g, add(sqrt(variance), epsilon));
+    if (momentum === 0) return sub(w, mul(step, learningRate));
+    const b0 = this.buffer.get(variable);
+    const b = b0 ? add(mul(b0, momentum), step) : add(step, 0);
+    this.buffer.stage(variable, b);
+    return sub(w, mul(b, learningRate));
+  }
+}
+
+/** Options of `Adagrad` (defaults as torch.optim.Adagrad). */
+export interface AdagradConfig extends ClipConfig {
+  /** Default 0.01. */
+  learningRate?: number;
+  /** The learning rate at step t is lr / (1 + (t - 1)·lrDecay); default 0. */
+  lrDecay?: number;
+  /** Where the sum of squared gradients starts; default 0. */
+  initialAccumulatorValue?: number;
+  /** Added to the square root of the sum (outside it, as PyTorch); default 1e-10. */
+  epsilon?: number;
+  /** L2 penalty added to the gradient (PyTorch `weight_decay`). */
+  weightDecay?: number;
+}
+
+/**
+ * Adagrad as torch.optim.Adagrad: g += wd·w; lr_t = lr / (1 + (t-1)·lrDecay); s += g²;
+ * w -= lr_t · g / (sqrt(s) + ε), with s starting at `initialAccumulatorValue`.
+ */
+export class Adagrad extends BaseOptimizer {
+  readonly name = 'Adagrad';
+  private readonly accumulator = new SlotStore();
+  protected readonly slots = [this.accumulator];
+  readonly config: Resolved<AdagradConfig>;
+  constructor(config: AdagradConfig = {}) {
+    super();
+    this.config = {
+      learningRate: 0.01,
+      lrDecay: 0,
+      initialAccumulatorValue: 0,
+      epsilon: 1e-10,
+      weightDecay: 0,
+      ...config,
+    };
+    checkConfig('Adagrad', this.config);
+  }
+  protected update(variable: Variable, grad: Tensor, t: number): Tensor {
+    const { learningRate, lrDecay, initialAccumulatorValue, epsilon, weightDecay } = this.config;
+    const w = variable.read();
+    const g = weightDecay !== 0 ? add(grad, mul(w, weightDecay)) : grad;
+    const rate = learningRate / (1 + (t - 1) * lrDecay);
+    const s0 = this.accumulator.get(variable);
+    const s = s0 ? add(s0, square(g)) : add(square(g), initialAccumulatorValue);
+    this.accumulator.stage(variable, s);
+    return sub(w, mul(div(g, add(sqrt(s), epsilon)), rate));
+  }
 }

@@ -2,7 +2,8 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { backendNames } from './backends.js';
-import { trainMnist } from './train.js';
+import { modelNames } from './models.js';
+import { DATASET_DEFAULTS, datasetNames, type MnistOptions, trainMnist } from './train.js';
 
 /** A commander parser for integers >= min. */
 const integerFrom = (min: number) => (value: string) => {
@@ -20,48 +21,140 @@ const positive = (value: string) => {
   return n;
 };
 
+const nonNegative = (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0)) throw new InvalidArgumentError('expected 0 or a positive number');
+  return n;
+};
+const probability = (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a probability in [0, 1]');
+  return n;
+};
+/** A default as "mnist / fashion-mnist" (they differ by data set). */
+const d = (key: keyof typeof DATASET_DEFAULTS.mnist) => {
+  const [a, b] = [DATASET_DEFAULTS.mnist[key], DATASET_DEFAULTS['fashion-mnist'][key]];
+  return a === b ? String(a) : `${a} / ${b}`;
+};
+
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const program = new Command()
   .name('cnn-mnist')
   .version(version)
   .description(
-    'Trains LeNet-5 on the 10,000 real MNIST digits of the mnist package (a seeded 8,000/2,000 split), then prints\n' +
-      'the test accuracy on the held-out digits, a confusion matrix and the time taken, and writes the model,\n' +
-      'the learned first-layer filters, the feature maps of one test digit and the loss/accuracy curves.',
+    'Trains a CNN on real images: the 10,000 MNIST digits of the mnist package (a seeded 7,000 / 1,000 / 2,000\n' +
+      'train / validation / test split) or Fashion-MNIST (60,000 training images, of which a seeded 5,000 are the\n' +
+      'validation set, and the 10,000 test images; apt-get install dataset-fashion-mnist). Every epoch is reported\n' +
+      'on the validation set, which also picks the epoch whose weights are kept; the test set is evaluated once, at\n' +
+      'the end: its accuracy and confusion matrix are printed, and the model, the first-layer filters, the feature\n' +
+      'maps of one test image and the loss/accuracy curves are written. Defaults depend on --dataset (shown as\n' +
+      'mnist / fashion-mnist).',
   )
+  .option('-d, --dataset <name>', `data set: ${datasetNames.join(', ')}`, 'mnist')
+  .option('-m, --model <name>', `model: ${modelNames.join(', ')}`, 'lenet5')
   .option('-b, --backend <name>', `backend to train on: ${backendNames.join(', ')}`, 'cpu')
-  .option('-e, --epochs <n>', 'passes over the training digits', integer, 12)
-  .option('--batch-size <n>', 'digits per gradient step (at most --train-size)', integer, 32)
-  .option('--learning-rate <x>', 'Adam learning rate of the first epoch', positive, 0.002)
-  .option('--learning-rate-decay <x>', 'factor applied to the learning rate after each epoch', positive, 0.75)
-  .option('--shift <n>', 'augmentation: shift training digits by up to n pixels (0 = off)', integerFrom(0), 2)
-  .option('--seed <n>', 'seed of the split, the initial weights and the shuffling', integer, 1)
-  .option('--train-size <n>', 'training digits (the rest of the 10,000 are the test set)', integer, 8000)
-  .option('-o, --out <dir>', 'folder for the model, the pictures and result.json', 'out/mnist')
+  .option(
+    '-e, --epochs <n>',
+    `at most this many passes over the training images (default: ${d('epochs')})`,
+    integer,
+  )
+  .option('--batch-size <n>', `images per gradient step (default: ${d('batchSize')})`, integer)
+  .option(
+    '--learning-rate <x>',
+    `Adam learning rate of the first epoch (default: ${d('learningRate')})`,
+    positive,
+  )
+  .option(
+    '--learning-rate-decay <x>',
+    `factor applied to the learning rate after each epoch (default: ${d('learningRateDecay')})`,
+    positive,
+  )
+  .option(
+    '--shift <n>',
+    `augmentation: shift training images by up to n pixels, 0 = off (default: ${d('shift')})`,
+    integerFrom(0),
+  )
+  .option('--flip', 'augmentation: random horizontal flips (default: off / on)')
+  .option('--no-flip', 'no horizontal flips')
+  .option(
+    '--erase <p>',
+    `augmentation: random erasing with probability p, 0 = off (default: ${d('erase')})`,
+    probability,
+  )
+  .option(
+    '--validation-size <n>',
+    `training images set aside (seeded) as the validation set (default: ${d('validationSize')})`,
+    integer,
+  )
+  .option(
+    '--patience <n>',
+    `early stopping: stop after n epochs without a better validation accuracy, 0 = never (default: ${d('patience')})`,
+    integerFrom(0),
+  )
+  .option(
+    '--time-limit <minutes>',
+    'start no epoch that would end after this many minutes of training (0 = none)',
+    nonNegative,
+    0,
+  )
+  .option('--width <x>', 'channel multiplier of vgg-bn, resnet and mobilenet', positive, 1)
+  .option(
+    '--seed <n>',
+    'seed of the splits, the initial weights, the shuffling and the augmentation',
+    integer,
+    1,
+  )
+  .option(
+    '--train-size <n>',
+    'mnist only: training + validation digits of the 10,000 (the rest are the test set)',
+    integer,
+    8000,
+  )
+  .option(
+    '-o, --out <dir>',
+    'folder for the model, the pictures and result.json (default: out/<dataset>-<model>)',
+  )
   .option('--no-pictures', 'skip the PNG and SVG pictures')
   .parse();
 
-const options = program.opts<{
-  backend: string;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  learningRateDecay: number;
-  shift: number;
-  seed: number;
-  trainSize: number;
-  out: string;
-  pictures: boolean;
-}>();
+type Parsed = Omit<MnistOptions, 'verbose' | 'out' | keyof typeof DATASET_DEFAULTS.mnist> &
+  Partial<typeof DATASET_DEFAULTS.mnist> & { out?: string };
+const parsed = program.opts<Parsed>();
+if (!datasetNames.includes(parsed.dataset)) {
+  program.error(`error: --dataset must be one of ${datasetNames.join(', ')}, got '${parsed.dataset}'`);
+}
+if (!modelNames.includes(parsed.model)) {
+  program.error(`error: --model must be one of ${modelNames.join(', ')}, got '${parsed.model}'`);
+}
+const defaults = DATASET_DEFAULTS[parsed.dataset];
+// commander gives flip = true for --flip, false for --no-flip, and true by default (from --no-flip): only
+// an explicit flag on the command line overrides the data set's default.
+const flipGiven = program.getOptionValueSource('flip') === 'cli';
+const options: MnistOptions = {
+  ...parsed,
+  ...Object.fromEntries(
+    Object.entries(defaults).map(([key, value]) => [key, parsed[key as keyof typeof defaults] ?? value]),
+  ),
+  flip: flipGiven ? Boolean(parsed.flip) : defaults.flip,
+  out: parsed.out ?? `out/${parsed.dataset}-${parsed.model}`,
+  verbose: true,
+} as MnistOptions;
 
-if (options.batchSize > options.trainSize)
+if (options.dataset === 'mnist' && options.validationSize >= options.trainSize) {
   program.error(
-    `error: --batch-size ${options.batchSize} is larger than the training set (--train-size ${options.trainSize} digits); choose at most ${options.trainSize}`,
+    `error: --validation-size ${options.validationSize} leaves no training digits of --train-size ${options.trainSize}; choose at most ${options.trainSize - 1}`,
+  );
+}
+const trainImages =
+  options.dataset === 'mnist' ? options.trainSize - options.validationSize : 60000 - options.validationSize;
+if (options.batchSize > trainImages)
+  program.error(
+    `error: --batch-size ${options.batchSize} is larger than the training set (${trainImages} images); choose at most ${trainImages}`,
   );
 
 try {
-  await trainMnist({ ...options, verbose: true });
+  await trainMnist(options);
 } catch (error) {
   console.error(`cnn-mnist: ${(error as Error).message}`);
   process.exit(1);

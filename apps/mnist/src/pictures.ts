@@ -51,20 +51,21 @@ export async function writeTileGrid(
   await writeFile(path, PNG.sync.write(png));
 }
 
-/** Loss and accuracy per epoch (train and test) as an SVG line chart. */
+/** Loss and accuracy per epoch (train and validation: never the test set) as an SVG line chart. */
 export async function writeCurves(
   path: string,
   history: { epoch: number; loss: number; accuracy?: number; valLoss?: number; valAccuracy?: number }[],
+  title = 'LeNet-5 on MNIST',
 ): Promise<void> {
   const values = history.flatMap((h) => [
     { epoch: h.epoch, metric: 'loss', split: 'train', value: h.loss },
-    { epoch: h.epoch, metric: 'loss', split: 'test', value: h.valLoss },
+    { epoch: h.epoch, metric: 'loss', split: 'validation', value: h.valLoss },
     { epoch: h.epoch, metric: 'accuracy', split: 'train', value: h.accuracy },
-    { epoch: h.epoch, metric: 'accuracy', split: 'test', value: h.valAccuracy },
+    { epoch: h.epoch, metric: 'accuracy', split: 'validation', value: h.valAccuracy },
   ]);
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'LeNet-5 on MNIST',
+    title,
     data: { values: values.filter((v) => v.value !== undefined) },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['loss', 'accuracy'] } },
     spec: {

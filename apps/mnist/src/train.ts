@@ -1,15 +1,37 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as cnn from '@cnn/core';
-import { loadMnist } from '@cnn/datasets';
-import { lenet5 } from '@cnn/models';
-import { progressBar, saveModel } from '@cnn/node';
-import { randomShift } from './augment.js';
+import {
+  FASHION_MNIST_CLASSES,
+  type ImageSet,
+  loadFashionMnist,
+  loadMnist,
+  MNIST_CLASSES,
+  type ThreeWaySplit,
+} from '@cnn/datasets';
+import { saveModel } from '@cnn/node';
+import {
+  type Augment,
+  composeAugments,
+  randomErasing,
+  randomHorizontalFlip,
+  randomShift,
+} from './augment.js';
 import { createBackend } from './backends.js';
+import { buildModel } from './models.js';
 import { writeCurves, writeTileGrid } from './pictures.js';
 
+/** The data sets the main job trains on. */
+export const datasetNames = ['mnist', 'fashion-mnist'] as const;
+/** `'mnist'` (the `mnist` package's 10,000 digits) or `'fashion-mnist'` (Debian's 70,000 images). */
+export type DatasetName = (typeof datasetNames)[number];
+
+/** Every setting of a run. */
 export interface MnistOptions {
+  dataset: DatasetName;
+  model: string;
   backend: string;
+  /** At most this many epochs (early stopping and the time limit may stop sooner). */
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -17,131 +39,347 @@ export interface MnistOptions {
   learningRateDecay: number;
   /** Random shifts of up to this many pixels (0 = none). */
   shift: number;
-  seed: number;
+  /** Random horizontal flips (clothes, not digits). */
+  flip: boolean;
+  /** Random erasing: the probability per image (0 = off). */
+  erase: number;
+  /** Training images set aside (seeded) for validation: epoch logs and early stopping use these only. */
+  validationSize: number;
+  /** mnist only: training + validation digits of the 10,000; the rest is the test set. */
   trainSize: number;
+  seed: number;
+  /** Stop when validation accuracy has not improved for this many epochs (0 = never). */
+  patience: number;
+  /** Start no epoch that would end after this many minutes of training (0 = no limit). */
+  timeLimit: number;
+  /** Channel multiplier of vgg-bn, resnet and mobilenet. */
+  width: number;
   out: string;
   pictures: boolean;
-  /** Print the progress bar and tables (false in tests). */
+  /** Print the epoch lines and tables (false in tests). */
   verbose: boolean;
 }
 
+/** What one run measured; `result.json` holds the same. */
 export interface MnistResult {
+  dataset: DatasetName;
+  model: string;
+  parameters: number;
   backend: string;
+  trainCount: number;
+  validationCount: number;
+  /** Validation accuracy of the weights kept (the best epoch's). */
+  validationAccuracy: number;
+  /** The epoch whose weights were kept (best validation accuracy). */
+  bestEpoch: number;
+  epochsRun: number;
+  /** Why training ended: 'epochs', 'early stopping' or 'time limit'. */
+  stoppedBy: 'epochs' | 'early stopping' | 'time limit';
+  /** Accuracy on the test set, measured once, after training, on the kept weights. */
   testAccuracy: number;
   testCount: number;
-  /** confusion[true][predicted] */
+  /** confusion[true][predicted], on the test set. */
   confusion: number[][];
+  classNames: readonly string[];
   trainSeconds: number;
   totalSeconds: number;
+  /** Per epoch; `valLoss` and `valAccuracy` are on the validation set (never the test set). */
   history: cnn.EpochLogs[];
   files: string[];
 }
 
+/** Defaults that depend on the data set (see the README for how they were chosen). */
+export const DATASET_DEFAULTS: Record<
+  DatasetName,
+  Pick<
+    MnistOptions,
+    | 'epochs'
+    | 'batchSize'
+    | 'learningRate'
+    | 'learningRateDecay'
+    | 'shift'
+    | 'flip'
+    | 'erase'
+    | 'validationSize'
+    | 'patience'
+  >
+> = {
+  mnist: {
+    epochs: 12,
+    batchSize: 32,
+    learningRate: 0.002,
+    learningRateDecay: 0.75,
+    shift: 2,
+    flip: false,
+    erase: 0,
+    validationSize: 1000,
+    patience: 0,
+  },
+  'fashion-mnist': {
+    epochs: 15,
+    batchSize: 64,
+    learningRate: 0.002,
+    learningRateDecay: 0.85,
+    shift: 0,
+    flip: true,
+    erase: 0,
+    validationSize: 5000,
+    patience: 4,
+  },
+};
+
+/** The three splits of a data set: train, validation (carved from training data, seeded), test. */
+export function loadSplits(
+  options: Pick<MnistOptions, 'dataset' | 'seed' | 'validationSize' | 'trainSize'>,
+): {
+  split: ThreeWaySplit;
+  classNames: readonly string[];
+} {
+  if (options.dataset === 'mnist') {
+    return {
+      split: loadMnist({
+        seed: options.seed,
+        trainSize: options.trainSize,
+        validationSize: options.validationSize,
+      }),
+      classNames: MNIST_CLASSES,
+    };
+  }
+  if (options.dataset === 'fashion-mnist') {
+    return {
+      split: loadFashionMnist({ seed: options.seed, validationSize: options.validationSize }),
+      classNames: FASHION_MNIST_CLASSES,
+    };
+  }
+  throw new Error(`unknown dataset '${String(options.dataset)}' (choose one of: ${datasetNames.join(', ')})`);
+}
+
+/** The augmentations the options ask for, in the order shift, flip, erase. */
+export function augmentations(options: Pick<MnistOptions, 'shift' | 'flip' | 'erase'>): Augment | undefined {
+  const chosen: Augment[] = [];
+  if (options.shift > 0) chosen.push(randomShift(options.shift));
+  if (options.flip) chosen.push(randomHorizontalFlip(0.5));
+  if (options.erase > 0) chosen.push(randomErasing({ probability: options.erase }));
+  return composeAugments(chosen);
+}
+
+/** Accuracy and confusion matrix (`[true][predicted]`) of a model's logits on a set. */
+export async function evaluateSet(
+  model: cnn.Model,
+  set: ImageSet,
+  classes: number,
+): Promise<{ accuracy: number; correct: number; confusion: number[][] }> {
+  const x = cnn.tensor(set.images, [set.count, ...set.shape]);
+  const logits = model.predict(x, { batchSize: 500 });
+  const scores = await logits.data();
+  logits.dispose();
+  x.dispose();
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  let correct = 0;
+  for (let i = 0; i < set.count; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (scores[i * classes + c]! > scores[i * classes + best]!) best = c;
+    const truth = set.labels[i]!;
+    confusion[truth]![best]!++;
+    if (best === truth) correct++;
+  }
+  return { accuracy: set.count ? correct / set.count : 0, correct, confusion };
+}
+
 /**
- * The main job: LeNet-5 trained on the 8,000/2,000 seeded split of the mnist package's real digits, with
- * Adam (learning rate decayed every epoch) and random shifts of the training digits. Reports test accuracy on the held-out digits, a confusion matrix and the time taken; saves the model
- * and, for a person to look at, the learned first-layer filters, the feature maps of one test digit at each
- * conv layer, and the loss/accuracy curves.
+ * The main job. Three disjoint splits: the model trains on `train`, every epoch is reported on
+ * `validation` (carved from the training data with the seed), the weights of the best validation epoch are
+ * kept (early stopping), and only then is the test set evaluated, once. Adam with the learning rate decayed
+ * every epoch, augmentation in the data pipeline. Saves the model, result.json and, for a person to look
+ * at, the first-layer filters, the feature maps of one test image and the loss/accuracy curves.
  */
 export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
   const log = (line = '') => options.verbose && console.log(line);
   const started = performance.now();
   const backend = await createBackend(options.backend);
   cnn.setBackend(backend);
-  const { train, test } = loadMnist({ seed: options.seed, trainSize: options.trainSize });
+  const { split, classNames } = loadSplits(options);
+  const { train, validation, test } = split;
+  if (validation.count === 0) {
+    throw new Error(
+      '--validation-size must be at least 1: epochs and early stopping are judged on validation data',
+    );
+  }
   log(
-    `backend ${backend.name}; ${train.count} training and ${test.count} test digits (seed ${options.seed})`,
+    `${options.dataset} on ${backend.name}: ${train.count} training, ${validation.count} validation (from the training data, seed ${options.seed}) and ${test.count} test images`,
   );
 
-  const model = lenet5({ inputShape: [28, 28, 1], classes: 10, seed: options.seed });
+  const inputShape = train.shape;
+  const model = buildModel(options.model, {
+    inputShape,
+    classes: classNames.length,
+    seed: options.seed,
+    width: options.width,
+  });
+  const parameters = model.countParams().total;
   log(model.summary());
-  const xTrain = cnn.tensor(train.images, [train.count, 28, 28, 1]);
+  const xTrain = cnn.tensor(train.images, [train.count, ...inputShape]);
   const yTrain = cnn.tensor(train.labels, [train.count]);
-  const xTest = cnn.tensor(test.images, [test.count, 28, 28, 1]);
-  const yTest = cnn.tensor(test.labels, [test.count]);
+  const xVal = cnn.tensor(validation.images, [validation.count, ...inputShape]);
+  const yVal = cnn.tensor(validation.labels, [validation.count]);
   const optimizer = new cnn.Adam({ learningRate: options.learningRate });
   model.compile({ optimizer, loss: 'softmaxCrossEntropy', metrics: ['accuracy'] });
+  const augment = augmentations(options);
 
   const trainStart = performance.now();
-  const history = await model.fit(xTrain, yTrain, {
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    validationData: [xTest, yTest],
-    augment: options.shift > 0 ? randomShift(options.shift) : undefined,
-    callbacks: [
-      {
-        onEpochBegin: (epoch) =>
-          (optimizer.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1)),
-      },
-      ...(options.verbose ? [progressBar()] : []),
-    ],
-  });
-  const trainSeconds = (performance.now() - trainStart) / 1000;
-
-  const logits = model.predict(xTest, { batchSize: 500 });
-  const scores = await logits.data();
-  logits.dispose();
-  const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
-  let correct = 0;
-  for (let i = 0; i < test.count; i++) {
-    let best = 0;
-    for (let c = 1; c < 10; c++) if (scores[i * 10 + c]! > scores[i * 10 + best]!) best = c;
-    const truth = test.labels[i]!;
-    confusion[truth]![best]!++;
-    if (best === truth) correct++;
+  const history: cnn.EpochLogs[] = [];
+  let best = {
+    epoch: 0,
+    accuracy: -1,
+    weights: [] as { name: string; values: Float32Array; shape: number[] }[],
+  };
+  let stoppedBy: MnistResult['stoppedBy'] = 'epochs';
+  const tty = options.verbose && process.stdout.isTTY;
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const elapsed = (performance.now() - trainStart) / 1000;
+    const lastEpoch = history.at(-1)?.seconds ?? 0;
+    if (options.timeLimit > 0 && elapsed + lastEpoch > options.timeLimit * 60) {
+      stoppedBy = 'time limit';
+      break;
+    }
+    optimizer.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
+    // One fit call per epoch, so this loop owns the schedule, early stopping and the time limit.
+    const [logs] = await model.fit(xTrain, yTrain, {
+      epochs: 1,
+      batchSize: options.batchSize,
+      validationData: [xVal, yVal],
+      augment,
+      callbacks: tty
+        ? {
+            onBatchEnd: (b) => {
+              if (b.batch % 20 === 0 || b.batch === b.batches) {
+                process.stdout.write(
+                  `\repoch ${epoch}/${options.epochs} batch ${b.batch}/${b.batches} loss ${b.loss.toFixed(4)} acc ${((b.accuracy ?? 0) * 100).toFixed(1)}% ${Math.round(b.samplesPerSecond)} samples/s   `,
+                );
+              }
+            },
+          }
+        : undefined,
+    });
+    const epochLogs = { ...logs!, epoch, epochs: options.epochs };
+    history.push(epochLogs);
+    if (tty) process.stdout.write('\r\x1b[K');
+    const val = epochLogs.valAccuracy ?? 0;
+    log(
+      `epoch ${epoch}/${options.epochs}: loss ${epochLogs.loss.toFixed(4)}, train acc ${pct(epochLogs.accuracy ?? 0)} | validation loss ${(epochLogs.valLoss ?? 0).toFixed(4)}, acc ${pct(val)} | lr ${optimizer.learningRate.toPrecision(3)} | ${epochLogs.seconds.toFixed(0)} s, ${Math.round(epochLogs.samplesPerSecond)} samples/s`,
+    );
+    if (val > best.accuracy) {
+      best = {
+        epoch,
+        accuracy: val,
+        weights: await Promise.all(
+          model.variables.map(async (v) => ({
+            name: v.name,
+            values: Float32Array.from(await v.read().data()),
+            shape: [...v.spec.shape],
+          })),
+        ),
+      };
+    } else if (options.patience > 0 && epoch - best.epoch >= options.patience) {
+      stoppedBy = 'early stopping';
+      break;
+    }
   }
-  const testAccuracy = correct / test.count;
+  const trainSeconds = (performance.now() - trainStart) / 1000;
+  if (best.epoch > 0 && best.epoch !== history.length) {
+    model.setWeights(best.weights.map((w) => ({ name: w.name, tensor: cnn.tensor(w.values, w.shape) })));
+    log(`kept the weights of epoch ${best.epoch} (best validation accuracy ${pct(best.accuracy)})`);
+  }
+
+  // The test set, once, on the weights chosen by validation.
+  const { accuracy: testAccuracy, correct, confusion } = await evaluateSet(model, test, classNames.length);
 
   await mkdir(options.out, { recursive: true });
   const files: string[] = [];
   const saved = await saveModel(model, join(options.out, 'model'));
   files.push(saved.modelJson, saved.weightsFile);
-  if (options.pictures) files.push(...(await writePictures(model, test.images, options.out, history)));
-
+  if (options.pictures) {
+    files.push(
+      ...(await writePictures(model, test, options.out, history, `${options.model} on ${options.dataset}`)),
+    );
+  }
   const result: MnistResult = {
+    dataset: options.dataset,
+    model: options.model,
+    parameters,
     backend: backend.name,
+    trainCount: train.count,
+    validationCount: validation.count,
+    validationAccuracy: best.accuracy,
+    bestEpoch: best.epoch,
+    epochsRun: history.length,
+    stoppedBy,
     testAccuracy,
     testCount: test.count,
     confusion,
+    classNames,
     trainSeconds,
     totalSeconds: (performance.now() - started) / 1000,
     history,
     files,
   };
-  await writeFile(join(options.out, 'result.json'), `${JSON.stringify({ ...result, history }, null, 1)}\n`);
-  files.push(join(options.out, 'result.json'));
+  const resultPath = join(options.out, 'result.json');
+  const { verbose: _verbose, ...settings } = options;
+  await writeFile(resultPath, `${JSON.stringify({ ...result, settings }, null, 1)}\n`);
+  files.push(resultPath);
   log();
-  log(formatConfusion(confusion));
+  log('confusion matrix on the test set (rows: true class, columns: predicted class)');
+  log(formatConfusion(confusion, classNames));
   log();
-  log(`test accuracy: ${(testAccuracy * 100).toFixed(2)}% (${correct}/${test.count} held-out digits)`);
   log(
-    `time: ${trainSeconds.toFixed(1)} s training, ${result.totalSeconds.toFixed(1)} s in all, on ${backend.name}`,
+    `validation accuracy: ${pct(best.accuracy)} (epoch ${best.epoch} of ${history.length}, stopped by ${stoppedBy}; ${validation.count} images)`,
+  );
+  log(
+    `test accuracy: ${pct(testAccuracy)} (${correct}/${test.count} test images, evaluated once, after training)`,
+  );
+  log(
+    `model ${options.model}: ${parameters} parameters; time: ${trainSeconds.toFixed(1)} s training, ${result.totalSeconds.toFixed(1)} s in all, on ${backend.name}`,
   );
   log(`wrote: ${files.join(', ')}`);
 
-  for (const t of [xTrain, yTrain, xTest, yTest]) t.dispose();
+  for (const t of [xTrain, yTrain, xVal, yVal]) t.dispose();
   optimizer.dispose();
   model.dispose();
   return result;
 }
 
-/** Rows: true digit; columns: predicted digit. */
-export function formatConfusion(confusion: number[][]): string {
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/** Rows: true class (index and name); columns: predicted class (index). */
+export function formatConfusion(
+  confusion: number[][],
+  classNames: readonly string[] = MNIST_CLASSES,
+): string {
   const cell = (v: string | number) => String(v).padStart(5);
-  const lines = [`true\\pred${[...Array(10).keys()].map(cell).join('')}`];
-  confusion.forEach((row, digit) => lines.push(`${String(digit).padStart(9)}${row.map(cell).join('')}`));
+  const nameWidth = Math.max(...classNames.map((n) => n.length)) + 3;
+  const head = 'true \\ predicted'.padEnd(nameWidth);
+  const lines = [`${head}${confusion.map((_, c) => cell(c)).join('')}`];
+  confusion.forEach((row, k) =>
+    lines.push(
+      `${(classNames[k] === String(k) ? String(k) : `${k} ${classNames[k] ?? ''}`).padEnd(nameWidth)}${row.map(cell).join('')}`,
+    ),
+  );
   return lines.join('\n');
 }
 
 async function writePictures(
   model: cnn.Model,
-  testImages: Float32Array,
+  test: ImageSet,
   out: string,
   history: cnn.EpochLogs[],
+  title: string,
 ): Promise<string[]> {
   const files: string[] = [];
-  const convNodes = model.nodes.filter((n) => n.layer.className === 'Conv2D');
-  // First-layer filters: [kh, kw, 1, filters] -> one tile per filter.
+  const [height, width] = test.shape;
+  const pixels = height * width * test.shape[2];
+  // The first few conv layers: a ResNet has twenty, and the first ones are what a person can read.
+  const convNodes = model.nodes.filter((n) => n.layer.className === 'Conv2D').slice(0, 4);
+  // First-layer filters: [kh, kw, inC, filters] -> one tile per filter (input channel 0).
   const kernel = model.variables.find((v) => v.name === `${convNodes[0]!.layer.name}/kernel`)!;
   const [kh, kw, inC, filters] = kernel.spec.shape as [number, number, number, number];
   const k = await kernel.read().data();
@@ -149,22 +387,21 @@ async function writePictures(
     Float32Array.from({ length: kh * kw }, (_, p) => k[(p * inC + 0) * filters + f]!),
   );
   const filtersPath = join(out, 'conv1-filters.png');
-  await writeTileGrid(filtersPath, tiles, kh, kw, { scale: 16 });
+  await writeTileGrid(filtersPath, tiles, kh, kw, { scale: 16, columns: Math.min(filters, 16) });
   files.push(filtersPath);
 
-  // Feature maps of the first test digit at each conv layer: a model over the same layers, reading them.
+  // Feature maps of the first test image at each conv layer: a model over the same layers, reading them.
   const probe = new cnn.Model({
     inputs: model.inputs,
     outputs: convNodes.map((n) => n.output),
     name: 'probe',
   });
-  const digit = cnn.tensor(testImages.slice(0, 784), [1, 28, 28, 1]);
-  const outputs = cnn.tidy(() =>
-    probe.forward([digit], { training: false, random: probe.random, updates: [] }),
-  );
-  const digitPath = join(out, 'digit.png');
-  await writeTileGrid(digitPath, [testImages.slice(0, 784)], 28, 28, { scale: 6 });
-  files.push(digitPath);
+  const image = test.images.slice(0, pixels);
+  const x = cnn.tensor(image, [1, ...test.shape]);
+  const outputs = cnn.tidy(() => probe.forward([x], { training: false, random: probe.random, updates: [] }));
+  const imagePath = join(out, 'test-image.png');
+  await writeTileGrid(imagePath, [image], height, width, { scale: 6 });
+  files.push(imagePath);
   for (let i = 0; i < outputs.length; i++) {
     const [, h, w, c] = outputs[i]!.shape as [number, number, number, number];
     const values = await outputs[i]!.data();
@@ -179,9 +416,9 @@ async function writePictures(
     files.push(path);
   }
   outputs.forEach((t) => t.dispose());
-  digit.dispose();
+  x.dispose();
   const curvesPath = join(out, 'curves.svg');
-  await writeCurves(curvesPath, history);
+  await writeCurves(curvesPath, history, title);
   files.push(curvesPath);
   return files;
 }

@@ -1,0 +1,75 @@
+import * as cnn from '@cnn/core';
+import * as zoo from '@cnn/models';
+
+/** The models `--model` picks from. */
+export const modelNames = ['lenet5', 'vgg-bn', 'resnet', ...(hasMobileNet() ? ['mobilenet'] : [])];
+
+function hasMobileNet(): boolean {
+  return typeof (zoo as Record<string, unknown>).mobilenet === 'function';
+}
+
+/** What a model builder takes: the image shape, the classes, the seed, a channel multiplier. */
+export interface ModelChoice {
+  inputShape: [number, number, number];
+  classes: number;
+  seed: number;
+  /** Channel multiplier of vgg-bn, resnet and mobilenet (lenet5 has fixed widths). */
+  width: number;
+}
+
+/**
+ * A small VGG-style net for 28x28 images: two blocks of a 3x3 conv (32 and 64 filters times `width`) + batch
+ * norm + ReLU + 2x2 max pool, then fc 128 + ReLU, dropout 0.3, fc `classes`: the shape of the Fashion-MNIST
+ * benchmark's "2 Conv+pooling+BN" entry, in VGG's 3x3 style. The zoo's vgg() needs 32x32 (five pools).
+ */
+export function vggBn(choice: ModelChoice): cnn.Model {
+  const { inputShape, classes, seed, width } = choice;
+  const block = (b: number, filters: number) => [
+    new cnn.Conv2D({
+      name: `block${b}.conv`,
+      filters: zoo.scaled(filters, width),
+      kernelSize: 3,
+      padding: 1,
+      useBias: false, // batch norm's beta is the bias
+      kernelInitializer: 'heNormal',
+    }),
+    new cnn.BatchNorm({ name: `block${b}.bn` }),
+    new cnn.ReLU({ name: `block${b}.relu` }),
+    new cnn.MaxPool2D({ name: `block${b}.pool`, poolSize: 2 }),
+  ];
+  return cnn.sequential(
+    inputShape,
+    [
+      ...block(1, 32),
+      ...block(2, 64),
+      new cnn.Flatten({ name: 'flatten' }),
+      new cnn.Dense({ name: 'fc1', units: 128, activation: 'relu' }),
+      new cnn.Dropout({ name: 'drop1', rate: 0.3 }),
+      new cnn.Dense({ name: 'fc2', units: classes }),
+    ],
+    { name: 'vgg_bn_small', seed },
+  );
+}
+
+/** Builds the model `name` (one of `modelNames`) for the data set's images. */
+export function buildModel(name: string, choice: ModelChoice): cnn.Model {
+  const { inputShape, classes, seed, width } = choice;
+  switch (name) {
+    case 'lenet5':
+      return zoo.lenet5({ inputShape, classes, seed });
+    case 'vgg-bn':
+      return vggBn(choice);
+    case 'resnet':
+      // ResNet-18 with the CIFAR stem (3x3 conv, no max pool), a quarter of the channels by default:
+      // 28 -> 28, 14, 7, 4 through the four stages.
+      return zoo.resnet({ depth: 18, smallInput: true, inputShape, classes, seed, width: width / 4 });
+    case 'mobilenet': {
+      const build = (zoo as Record<string, unknown>).mobilenet as
+        | ((options: Record<string, unknown>) => cnn.Model)
+        | undefined;
+      if (!build) break;
+      return build({ inputShape, classes, seed, width });
+    }
+  }
+  throw new Error(`unknown model '${name}' (choose one of: ${modelNames.join(', ')})`);
+}

@@ -11,6 +11,7 @@ pnpm turbo run build lint typecheck test --concurrency=2
 pnpm conformance --backend cpu
 # From the package folder: @cnn/backend-gpujs resolves there, so the CLI's registry offers 'gpujs'.
 (cd packages/backend-gpujs && sh scripts/xvfb.sh node ../conformance/dist/cli.js --backend gpujs --tolerance webgl)
-pnpm bench --quick
+# Under Xvfb too, so the smoke run covers gpujs (headless-gl) like the conformance run above.
+sh packages/backend-gpujs/scripts/xvfb.sh pnpm bench --quick
 node tools/packaging/api-docs.mjs --check
 node tools/packaging/check-consumer.mjs --no-build

@@ -13,7 +13,7 @@ import { writeCharts } from './report/charts.js';
 import { captureEnvironment } from './report/env.js';
 import { type BenchReport, makeReport, markdownReport, terminalTable } from './report/report.js';
 import { FULL_POLICY, QUICK_POLICY, type TaskResult } from './run-task.js';
-import { SUBJECTS } from './subjects.js';
+import { BROWSER_SUBJECTS, SUBJECTS } from './subjects.js';
 import { allTasks, SUITES, type SuiteName } from './tasks.js';
 
 const list = (value: string) =>
@@ -81,6 +81,10 @@ const program = new Command('cnn-bench')
     '--from <results.json>',
     'run nothing: re-render the table, Markdown and charts of a saved run into --out',
   )
+  .option(
+    '--browser',
+    `also run the browser-only engines (${BROWSER_SUBJECTS.map((s) => s.id).join(', ')}) in headless Chromium`,
+  )
   .option('--list', 'list the tasks and subjects, run nothing')
   .addHelpText(
     'after',
@@ -89,7 +93,8 @@ Examples:
   node apps/bench/dist/cli.js --quick                       smoke test (CI; also: pnpm bench --quick)
   node apps/bench/dist/cli.js --out docs                    full run, rewrites docs/benchmarks.md and docs/bench/*
   node apps/bench/dist/cli.js --suite kernels --tasks gemm  only the GEMMs
-  node apps/bench/dist/cli.js --subjects cpu,tf-wasm        only backend-cpu and TF.js wasm`,
+  node apps/bench/dist/cli.js --subjects cpu,tf-wasm        only backend-cpu and TF.js wasm
+  node apps/bench/dist/cli.js --browser                     also gpujs, tfjs-webgl and TF.js webgl in headless Chromium`,
   );
 
 interface Options {
@@ -106,6 +111,7 @@ interface Options {
   charts: boolean;
   list?: boolean;
   from?: string;
+  browser?: boolean;
 }
 
 /** `<out>/benchmarks.md`, `<out>/bench/results.json` and `<out>/bench/*.svg`. */
@@ -134,10 +140,12 @@ async function main(): Promise<void> {
   const suites = options.suite as SuiteName[];
   for (const s of suites)
     if (!SUITES.includes(s)) program.error(`unknown suite '${s}' (choose from ${SUITES.join(', ')})`);
-  const subjects = options.subjects ?? SUBJECTS.map((s) => s.id);
+  const known = [...SUBJECTS, ...BROWSER_SUBJECTS];
+  const subjects =
+    options.subjects ?? [...SUBJECTS, ...(options.browser ? BROWSER_SUBJECTS : [])].map((s) => s.id);
   for (const s of subjects) {
-    if (!SUBJECTS.some((x) => x.id === s))
-      program.error(`unknown subject '${s}' (choose from ${SUBJECTS.map((x) => x.id).join(', ')})`);
+    if (!known.some((x) => x.id === s))
+      program.error(`unknown subject '${s}' (choose from ${known.map((x) => x.id).join(', ')})`);
   }
   let tasks = allTasks(quick, suites);
   if (options.tasks) {
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
     console.log('Tasks:');
     for (const t of tasks) console.log(`  ${t.id.padEnd(30)} ${t.title} — ${t.detail} (${t.unit})`);
     console.log('Subjects:');
-    for (const s of SUBJECTS) console.log(`  ${s.id.padEnd(12)} ${s.description}`);
+    for (const s of known) console.log(`  ${s.id.padEnd(20)} ${s.description}`);
     return;
   }
   const base = quick ? QUICK_POLICY : FULL_POLICY;

@@ -5,10 +5,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BrowserSession } from './browser/session.js';
 import type { TaskResult, TimingPolicy } from './run-task.js';
-import { REFERENCE_SUBJECT } from './subjects.js';
+import { REFERENCE_SUBJECT, subjectInfo } from './subjects.js';
 import type { Task } from './tasks.js';
 import type { Job } from './worker.js';
 
@@ -84,7 +85,19 @@ export async function runBench(options: RunOptions): Promise<RunOutcome> {
   const dir = await mkdtemp(join(tmpdir(), 'cnn-bench-'));
   let n = 0;
   const unavailable: Record<string, string> = {};
-  const worker = (job: Omit<Job, 'resultFile'>) => runWorker(job, dir, timeoutMs, n++);
+  // Browser subjects share one headless Chromium, started at their first job (a fresh page per job).
+  let browser = null as Promise<BrowserSession> | null;
+  const inBrowser = async (job: Omit<Job, 'resultFile'>): Promise<TaskResult> => {
+    browser ??= import('./browser/session.js').then((m) => m.startBrowserSession(dir));
+    const session = await browser.catch((error: Error) => error);
+    if (session instanceof Error)
+      return { task: job.task ?? '', subject: job.subject, status: 'unavailable', reason: session.message };
+    const { referenceFile, outputFile: _, isReference: __, ...rest } = job;
+    const referenceUrl = referenceFile && `/files/${encodeURIComponent(basename(referenceFile))}`;
+    return session.run({ ...rest, ...(referenceUrl ? { referenceUrl } : {}) }, timeoutMs);
+  };
+  const worker = (job: Omit<Job, 'resultFile'>) =>
+    subjectInfo(job.subject).where === 'browser' ? inBrowser(job) : runWorker(job, dir, timeoutMs, n++);
   try {
     const probeIds = subjects.includes(REFERENCE_SUBJECT) ? subjects : [REFERENCE_SUBJECT, ...subjects];
     const probes = await pool(
@@ -142,6 +155,7 @@ export async function runBench(options: RunOptions): Promise<RunOutcome> {
     });
     return { results, unavailable };
   } finally {
+    if (browser) await (await browser.catch(() => null))?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

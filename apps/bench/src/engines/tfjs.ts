@@ -8,11 +8,12 @@ import { padMode, safeName } from './layout.js';
 import { type ArchLayer, type NetDefinition, weightsOf } from './nets.js';
 import { type KernelOps, type ModelOps, type NetRunner, type SubjectImpl, Unsupported } from './types.js';
 
-export type TfEngine = 'cpu' | 'wasm';
+export type TfEngine = 'cpu' | 'wasm' | 'webgl';
 
 export async function tfjsPeer(engine: TfEngine): Promise<SubjectImpl> {
   if (engine === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
-  else await import('@tensorflow/tfjs-backend-wasm');
+  else if (engine === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  else await import('@tensorflow/tfjs-backend-webgl'); // browsers only
   if (!(await tf.setBackend(engine))) throw new Error(`the TF.js '${engine}' engine failed to initialise`);
   // tfjs-cpu prints an advert for tfjs-node on first use (which cannot be installed here): pre-empt it.
   const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { SUBJECTS } from '../subjects.js';
+import { ALL_SUBJECTS } from '../subjects.js';
 import type { Task } from '../tasks.js';
 import { fmtNumber } from './format.js';
 import type { BenchReport } from './report.js';
@@ -55,13 +55,13 @@ function chartsOf(report: BenchReport): Chart[] {
 }
 
 export function chartSpec(report: BenchReport, chart: Chart): TopLevelSpec {
-  const subjects = SUBJECTS.filter((s) => report.subjects.some((r) => r.id === s.id && r.available));
+  const subjects = ALL_SUBJECTS.filter((s) => report.subjects.some((r) => r.id === s.id && r.available));
   const values = chart.tasks.flatMap((task) =>
     report.results
       .filter((r) => r.task === task.id && r.status === 'ok' && r.rate)
       .map((r) => ({
         task: `${task.title}`,
-        subject: SUBJECTS.find((s) => s.id === r.subject)!.label,
+        subject: ALL_SUBJECTS.find((s) => s.id === r.subject)!.label,
         rate: r.rate!.median,
         text: fmtNumber(r.rate!.median),
       })),

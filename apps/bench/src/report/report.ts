@@ -1,7 +1,7 @@
 /** The report: every figure with its context, as JSON, a terminal table and Markdown. */
 import { KERNEL_TOLERANCE, MODEL_TOLERANCE, type Tolerance } from '../agree.js';
 import type { TaskResult, TimingPolicy } from '../run-task.js';
-import { SUBJECTS, type SubjectInfo } from '../subjects.js';
+import { ALL_SUBJECTS, type SubjectInfo } from '../subjects.js';
 import type { Task } from '../tasks.js';
 import type { Environment } from './env.js';
 import { columns, fmtNumber, fmtRatio, fmtTime } from './format.js';
@@ -28,7 +28,7 @@ export function makeReport(
   return {
     ...rest,
     tolerances: { kernels: KERNEL_TOLERANCE, models: MODEL_TOLERANCE },
-    subjects: SUBJECTS.filter((s) => subjectIds.includes(s.id)).map((s) => ({
+    subjects: ALL_SUBJECTS.filter((s) => subjectIds.includes(s.id)).map((s) => ({
       ...s,
       available: !unavailable[s.id],
       ...(unavailable[s.id] ? { reason: unavailable[s.id] } : {}),
@@ -36,8 +36,8 @@ export function makeReport(
   };
 }
 
-const label = (id: string) => SUBJECTS.find((s) => s.id === id)?.label ?? id;
-const kindOf = (id: string) => SUBJECTS.find((s) => s.id === id)?.kind ?? 'peer';
+const label = (id: string) => ALL_SUBJECTS.find((s) => s.id === id)?.label ?? id;
+const kindOf = (id: string) => ALL_SUBJECTS.find((s) => s.id === id)?.kind ?? 'peer';
 
 const STATUS_WORDS: Record<TaskResult['status'], string> = {
   ok: 'ok',

@@ -34,7 +34,12 @@ function data(seed: number) {
 }
 
 /** Replays `steps` full-batch steps of `rule` in float64; returns the final [W, b]. */
-function reference(seed: number, steps: number, rule: Rule): [Float64Array, Float64Array] {
+function reference(
+  seed: number,
+  steps: number,
+  rule: Rule,
+  clip: { norm?: number; value?: number } = {},
+): [Float64Array, Float64Array] {
   const { x, t, w: w0, b: b0 } = data(seed);
   const w = Float64Array.from(w0);
   const b = Float64Array.from(b0);
@@ -50,6 +55,18 @@ function reference(seed: number, steps: number, rule: Rule): [Float64Array, Floa
         gb[o]! += r;
         for (let i = 0; i < IN; i++) gw[i * OUT + o]! += r * x[n * IN + i]!;
       }
+    }
+    // Clipping as torch.nn.utils: each element to [-value, value], then both gradients scaled together
+    // by min(1, norm / (global L2 norm + 1e-6)).
+    if (clip.value !== undefined) {
+      for (const g of [gw, gb])
+        for (let i = 0; i < g.length; i++) g[i] = Math.max(-clip.value, Math.min(clip.value, g[i]!));
+    }
+    if (clip.norm !== undefined) {
+      let total = 0;
+      for (const g of [gw, gb]) for (const v of g) total += v * v;
+      const coefficient = Math.min(1, clip.norm / (Math.sqrt(total) + 1e-6));
+      for (const g of [gw, gb]) for (let i = 0; i < g.length; i++) g[i]! *= coefficient;
     }
     rule(w, gw, state, step, 'w');
     rule(b, gb, state, step, 'b');
@@ -145,6 +162,48 @@ function adamRule(
   };
 }
 
+function rmspropRule(
+  lr: number,
+  rho: number,
+  eps: number,
+  momentum: number,
+  centered: boolean,
+  weightDecay: number,
+): Rule {
+  return (w, g, state, _step, key) => {
+    const s = slot(state, `${key}.s`, w.length);
+    const a = slot(state, `${key}.a`, w.length);
+    const buf = slot(state, `${key}.buf`, w.length);
+    for (let i = 0; i < w.length; i++) {
+      const d = g[i]! + weightDecay * w[i]!;
+      s[i] = rho * s[i]! + (1 - rho) * d * d;
+      let variance = s[i]!;
+      if (centered) {
+        a[i] = rho * a[i]! + (1 - rho) * d;
+        variance -= a[i]! * a[i]!;
+      }
+      const update = d / (Math.sqrt(variance) + eps);
+      if (momentum > 0) {
+        buf[i] = momentum * buf[i]! + update;
+        w[i]! -= lr * buf[i]!;
+      } else w[i]! -= lr * update;
+    }
+  };
+}
+
+function adagradRule(lr: number, lrDecay: number, initial: number, eps: number, weightDecay: number): Rule {
+  return (w, g, state, step, key) => {
+    if (!state.has(`${key}.sum`)) state.set(`${key}.sum`, new Float64Array(w.length).fill(initial));
+    const sum = state.get(`${key}.sum`)!;
+    const rate = lr / (1 + (step - 1) * lrDecay);
+    for (let i = 0; i < w.length; i++) {
+      const d = g[i]! + weightDecay * w[i]!;
+      sum[i]! += d * d;
+      w[i]! -= (rate * d) / (Math.sqrt(sum[i]!) + eps);
+    }
+  };
+}
+
 /** The training checks: optimizers against their update rules, BatchNorm statistics, fit memory, seeded initial weights. */
 export const trainingChecks: TrainingCheck[] = [
   {
@@ -206,6 +265,73 @@ export const trainingChecks: TrainingCheck[] = [
           }),
         ),
         reference(5, 6, adamRule(0.01, 0.8, 0.99, 1e-8, 0.1, true)),
+      ),
+  },
+  {
+    name: 'RMSprop (momentum, centered, weight decay) matches torch.optim.RMSprop',
+    run: async (b) =>
+      compareWeights(
+        'RMSprop',
+        await ours(
+          b,
+          7,
+          6,
+          new cnn.RMSprop({
+            learningRate: 0.005,
+            rho: 0.9,
+            epsilon: 1e-6,
+            momentum: 0.8,
+            centered: true,
+            weightDecay: 0.05,
+          }),
+        ),
+        reference(7, 6, rmspropRule(0.005, 0.9, 1e-6, 0.8, true, 0.05)),
+      ),
+  },
+  {
+    name: 'RMSprop (defaults) matches torch.optim.RMSprop',
+    run: async (b) =>
+      compareWeights(
+        'RMSprop defaults',
+        await ours(b, 8, 5, new cnn.RMSprop()),
+        reference(8, 5, rmspropRule(0.01, 0.99, 1e-8, 0, false, 0)),
+      ),
+  },
+  {
+    name: 'Adagrad (lr decay, initial accumulator, weight decay) matches torch.optim.Adagrad',
+    run: async (b) =>
+      compareWeights(
+        'Adagrad',
+        await ours(
+          b,
+          9,
+          6,
+          new cnn.Adagrad({
+            learningRate: 0.1,
+            lrDecay: 0.05,
+            initialAccumulatorValue: 0.1,
+            weightDecay: 0.02,
+          }),
+        ),
+        reference(9, 6, adagradRule(0.1, 0.05, 0.1, 1e-10, 0.02)),
+      ),
+  },
+  {
+    name: 'gradient clipping by global norm matches torch.nn.utils.clip_grad_norm_ (SGD momentum)',
+    run: async (b) =>
+      compareWeights(
+        'SGD clipNorm',
+        await ours(b, 10, 5, new cnn.SGD({ learningRate: 0.1, momentum: 0.9, clipNorm: 0.4 })),
+        reference(10, 5, sgdRule(0.1, 0.9, 0, false, 0), { norm: 0.4 }),
+      ),
+  },
+  {
+    name: 'gradient clipping by value then norm matches torch.nn.utils (Adam)',
+    run: async (b) =>
+      compareWeights(
+        'Adam clipValue + clipNorm',
+        await ours(b, 11, 5, new cnn.Adam({ learningRate: 0.01, clipValue: 0.1, clipNorm: 0.15 })),
+        reference(11, 5, adamRule(0.01, 0.9, 0.999, 1e-8, 0, false), { value: 0.1, norm: 0.15 }),
       ),
   },
   {

@@ -875,9 +875,13 @@ function isIterable(value: unknown): value is Dataset {
   return (
     value !== null &&
     typeof value === 'object' &&
-    (Symbol.asyncIterator in value || Symbol.iterator in value) &&
-    !Array.isArray(value)
+    (Symbol.asyncIterator in value || Symbol.iterator in value)
   );
+}
+
+/** validationData as tensors `[x, y]` (rather than a data set of batches). */
+function isTensorPair(value: unknown): value is [Tensor, Tensor | Tensor[]] {
+  return Array.isArray(value) && value.length === 2 && value[0] instanceof Tensor;
 }
 
 function iteratorOf(op: string, dataset: Dataset): AsyncIterator<DatasetBatch> | Iterator<DatasetBatch> {
@@ -936,8 +940,11 @@ export async function fitDataset(
   const weightOf = options.classWeight && resolveClassWeight(op, model, compiled, options.classWeight);
   const binary = compiled.losses[0]!.name === 'binaryCrossEntropy';
   const validationData = options.validationData;
-  if (validationData !== undefined && !isIterable(validationData)) {
-    const [vx, vy] = validationData as [Tensor, Tensor | Tensor[]];
+  if (validationData !== undefined && !isTensorPair(validationData) && !isIterable(validationData)) {
+    throw new Error(`${op}: validationData must be [x, y] tensors or a data set of { xs, ys } batches`);
+  }
+  if (isTensorPair(validationData)) {
+    const [vx, vy] = validationData;
     model.checkInputs(`${op} (validationData)`, [vx]);
     targetsOf(`${op} (validationData)`, model, vy);
   }
@@ -984,8 +991,10 @@ export async function fitDataset(
     },
     validate: async () => {
       if (validationData === undefined) return null;
-      if (isIterable(validationData)) return evaluateDatasetWith(model, compiled, validationData, op, false);
-      const [vx, vy] = validationData as [Tensor, Tensor | Tensor[]];
+      if (!isTensorPair(validationData)) {
+        return evaluateDatasetWith(model, compiled, validationData, op, dispose);
+      }
+      const [vx, vy] = validationData;
       return evaluateTensors(model, compiled, [vx], [vy].flat(), 256, op);
     },
     close: () => {},

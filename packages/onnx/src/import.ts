@@ -145,6 +145,7 @@ export const SUPPORTED_OPS = [
   'Shape',
   'Gather',
   'Cast',
+  'ConstantOfShape',
 ] as const;
 
 /**
@@ -620,6 +621,31 @@ class GraphImporter {
       }
       case 'Shape':
         return this.shape(node, a);
+      case 'ConstantOfShape': {
+        const shape = this.staticInts(node, 0, 'shape');
+        if (!shape) return unsupported('shape input is missing');
+        const t = a.tensor('value');
+        const fill = t ? this.decode(() => decodeTensor(t, `node '${this.current}'`)) : undefined;
+        const n = product(shape);
+        const name = node.output![0]!;
+        if (fill?.dtype === 'int')
+          return this.set(node, {
+            kind: 'const',
+            dtype: 'int',
+            shape,
+            ints: new Array(n).fill(fill.data[0] ?? 0),
+            initializer: false,
+            name,
+          });
+        return this.set(node, {
+          kind: 'const',
+          dtype: 'float',
+          shape,
+          float: new Float32Array(n).fill(fill?.data[0] ?? 0),
+          initializer: false,
+          name,
+        });
+      }
       case 'Gather':
         return this.gather(node, a);
       case 'Cast': {
@@ -1025,6 +1051,19 @@ class GraphImporter {
   }
 
   private transpose(node: NodeProto, a: ReturnType<typeof attributes>): void {
+    const v = this.input(node, 0)!;
+    if (v.kind === 'const') {
+      const perm = a.ints('perm') ?? identity(v.shape.length).reverse();
+      const index = permutedIndices(v.shape, perm);
+      return this.set(
+        node,
+        pick(
+          v,
+          index,
+          perm.map((p) => v.shape[p]!),
+        ),
+      );
+    }
     const x = this.runtime(node, 0);
     const rank = x.layout.length;
     const perm = a.ints('perm') ?? identity(rank).reverse();
@@ -1066,7 +1105,8 @@ class GraphImporter {
   private sliceRanges(
     shape: readonly TargetDim[],
     node: NodeProto,
-  ): { axes: number[]; starts: number[]; ends: number[] } {
+    anySteps = false,
+  ): { axes: number[]; starts: number[]; ends: number[]; steps: number[] } {
     const rank = shape.length;
     const starts = this.staticInts(node, 1, 'starts') ?? [];
     const ends = this.staticInts(node, 2, 'ends') ?? [];
@@ -1074,20 +1114,17 @@ class GraphImporter {
       ax < 0 ? ax + rank : ax,
     );
     const steps = this.staticInts(node, 4, 'steps');
-    if (steps?.some((s) => s !== 1)) unsupported(`steps [${steps.join(',')}] (only 1 is supported)`);
-    return { axes, starts, ends };
+    if (!anySteps && steps?.some((s) => s !== 1))
+      unsupported(`steps [${steps.join(',')}] (only 1 is supported)`);
+    return { axes, starts, ends, steps: steps ?? axes.map(() => 1) };
   }
 
   private slice(node: NodeProto): void {
     const v = this.input(node, 0)!;
     if (v.kind === 'const') {
-      if (v.shape.length !== 1 || v.dtype !== 'int')
-        unsupported('slicing a constant other than a 1-D integer vector');
-      const { starts, ends } = this.sliceRanges(v.shape, node);
-      const n = v.ints!.length;
-      const [s, e] = clampRange(starts[0]!, ends[0]!, n);
-      const ints = v.ints!.slice(s, e);
-      return this.set(node, { ...v, shape: [ints.length], ints });
+      const { axes, starts, ends, steps } = this.sliceRanges(v.shape, node, true);
+      const { index, shape } = slicedIndices(v.shape, axes, starts, ends, steps);
+      return this.set(node, pick(v, index, shape));
     }
     const shape = this.onnxShape(v);
     const { axes, starts, ends } = this.sliceRanges(shape as TargetDim[], node);
@@ -1162,6 +1199,69 @@ class GraphImporter {
     const picked = (indices.ints as number[]).map((i) => data.ints![i < 0 ? i + n : i]!);
     this.set(node, { ...data, shape: indices.shape, ints: picked, name: node.output![0]! });
   }
+}
+
+/** The flat indices of a constant of shape `shape` with its axes permuted (output axis i = input axis perm[i]). */
+function permutedIndices(shape: readonly number[], perm: readonly number[]): number[] {
+  const strides = shape.map((_, i) => product(shape.slice(i + 1)));
+  const out = perm.map((p) => shape[p]!);
+  return flatIndices(out, (idx) => idx.reduce((o, d, i) => o + d * strides[perm[i]!]!, 0));
+}
+
+/** The flat indices ONNX Slice picks from a constant (any steps, negative ones included). */
+function slicedIndices(
+  shape: readonly number[],
+  axes: number[],
+  starts: number[],
+  ends: number[],
+  steps: number[],
+): { index: number[]; shape: number[] } {
+  const begin = shape.map(() => 0);
+  const step = shape.map(() => 1);
+  const size = [...shape];
+  axes.forEach((ax, k) => {
+    const n = shape[ax]!;
+    const st = steps[k]!;
+    if (st > 0) {
+      const [s, e] = clampRange(starts[k]!, ends[k]!, n);
+      begin[ax] = s;
+      size[ax] = Math.ceil((e - s) / st);
+    } else {
+      // Negative steps clamp to [-1, n-1] (ONNX Slice).
+      const s = Math.min(Math.max(starts[k]! < 0 ? starts[k]! + n : starts[k]!, -1), n - 1);
+      const e = Math.min(Math.max(ends[k]! < 0 ? ends[k]! + n : ends[k]!, -1), n - 1);
+      begin[ax] = s;
+      size[ax] = Math.max(0, Math.ceil((s - e) / -st));
+    }
+    step[ax] = st;
+  });
+  const strides = shape.map((_, i) => product(shape.slice(i + 1)));
+  return {
+    index: flatIndices(size, (idx) =>
+      idx.reduce((o, d, i) => o + (begin[i]! + d * step[i]!) * strides[i]!, 0),
+    ),
+    shape: size,
+  };
+}
+
+function flatIndices(shape: readonly number[], at: (index: number[]) => number): number[] {
+  const out: number[] = [];
+  const n = product(shape);
+  const idx = shape.map(() => 0);
+  for (let k = 0; k < n; k++) {
+    out.push(at(idx));
+    for (let i = shape.length - 1; i >= 0; i--) {
+      if (++idx[i]! < shape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+function pick(v: ConstValue, index: number[], shape: number[]): ConstValue {
+  return v.dtype === 'int'
+    ? { ...v, shape, ints: index.map((i) => v.ints![i]!), initializer: false }
+    : { ...v, shape, float: Float32Array.from(index, (i) => v.float![i]!), initializer: false };
 }
 
 /** ONNX Slice's clamping of [start, end) to a dimension of size n (negative counts from the end). */

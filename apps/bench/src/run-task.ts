@@ -9,6 +9,7 @@ import { type Agreement, compareArrays, KERNEL_TOLERANCE, MODEL_TOLERANCE } from
 import { loadMnistCached } from './data.js';
 import { netDefinition } from './engines/nets.js';
 import { type KernelOps, type SubjectImpl, Unsupported } from './engines/types.js';
+import { loadFashionCached } from './fashion-data.js';
 import { rateOf, type Summary, summarize } from './stats.js';
 import type { KernelTask, ModelTask, Task } from './tasks.js';
 
@@ -178,7 +179,7 @@ export async function modelRunnable(task: ModelTask, impl: SubjectImpl): Promise
     const data = await upload(images, new Float32Array(task.samples), task.samples);
     return { ...logitsCheck, run: () => runner.predict(data, task.batchSize), dispose };
   }
-  const mnist = loadMnistCached();
+  const mnist = task.data === 'fashion-mnist' ? loadFashionCached() : loadMnistCached();
   if (task.kind === 'infer') {
     const data = await upload(mnist.test.images, mnist.test.labels, task.samples);
     return { ...logitsCheck, run: () => runner.predict(data, task.batchSize), dispose };

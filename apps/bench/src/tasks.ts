@@ -75,6 +75,8 @@ export interface ModelTask extends TaskBase {
   /** Test digits evaluated after the epoch (epoch only). */
   testSamples?: number;
   learningRate: number;
+  /** The images: the `mnist` package's digits (default) or Fashion-MNIST (epoch only). */
+  data?: 'mnist' | 'fashion-mnist';
 }
 
 export type Task = KernelTask | ModelTask;
@@ -255,6 +257,25 @@ export function modelTasks(quick: boolean): ModelTask[] {
       testSamples: quick ? 128 : 2000,
       learningRate: LEARNING_RATE,
       work: quick ? 128 : 8000,
+      unit: 'samples/s',
+      long: true,
+    },
+    {
+      id: 'fashion-mnist-epoch',
+      suite: 'models',
+      kind: 'epoch',
+      net: 'lenet5',
+      data: 'fashion-mnist',
+      title: 'Fashion-MNIST epoch',
+      group: 'Fashion-MNIST epoch (LeNet-5, 60,000 images + 10,000 test)',
+      detail: quick
+        ? 'one epoch over 128 Fashion-MNIST training images (batch 64) + 128 test images (quick)'
+        : 'one epoch over all 60,000 Fashion-MNIST training images (batch 64, SGD) + inference on the 10,000 test images',
+      batchSize: 64,
+      samples: quick ? 128 : 60000,
+      testSamples: quick ? 128 : 10000,
+      learningRate: LEARNING_RATE,
+      work: quick ? 128 : 60000,
       unit: 'samples/s',
       long: true,
     },

@@ -4,6 +4,7 @@ import { compareArrays, KERNEL_TOLERANCE } from '../src/agree.js';
 import { convnetjsPeer } from '../src/engines/convnetjs.js';
 import { ourSubject } from '../src/engines/ours.js';
 import type { KernelOps, SubjectImpl } from '../src/engines/types.js';
+import { loadFashionCached } from '../src/fashion-data.js';
 import { convFlops, convOutputShape, gemmFlops, poolBytes, samePads } from '../src/flops.js';
 import { benchTask, classifyError, type TimingPolicy } from '../src/run-task.js';
 import { rateOf, summarize } from '../src/stats.js';
@@ -152,5 +153,40 @@ describe('the harness', () => {
     });
     expect(peer.status).toBe('ok');
     expect(peer.agreement!.maxRelError).toBeLessThan(1e-4);
+  });
+});
+
+describe('the Fashion-MNIST epoch', () => {
+  it('is a real-size epoch (all 60,000 training images, then the 10,000 test images), tiny with --quick', () => {
+    const full = modelTasks(false).find((t) => t.id === 'fashion-mnist-epoch')!;
+    expect([full.kind, full.data, full.samples, full.testSamples, full.work]).toEqual([
+      'epoch',
+      'fashion-mnist',
+      60000,
+      10000,
+      60000,
+    ]);
+    const quick = modelTasks(true).find((t) => t.id === 'fashion-mnist-epoch')!;
+    expect([quick.samples, quick.testSamples]).toEqual([128, 128]);
+    // The data behind it: Debian's files, every training image (no validation set carved off here).
+    const data = loadFashionCached();
+    expect([data.train.count, data.validation.count, data.test.count]).toEqual([60000, 0, 10000]);
+  });
+
+  it('runs on backend-cpu in --quick size: the loss is measured and the accuracy is a fraction', async () => {
+    const task = modelTasks(true).find((t) => t.id === 'fashion-mnist-epoch')!;
+    let output: Float32Array | null = null;
+    const result = await benchTask(task, 'cpu', ourSubject(cpu()), null, {
+      policy: { ...policy, runs: 1, warmup: 1 },
+      isReference: true,
+      onOutput: (o) => (output = o),
+    });
+    expect(result.status).toBe('ok');
+    const [firstLoss, , accuracy] = Array.from(output!);
+    // Ten classes: the first SGD step's loss is near ln 10 = 2.30 from fresh weights.
+    expect(firstLoss).toBeGreaterThan(1.5);
+    expect(firstLoss).toBeLessThan(3.5);
+    expect(accuracy).toBeGreaterThanOrEqual(0);
+    expect(accuracy).toBeLessThanOrEqual(1);
   });
 });

@@ -2,11 +2,7 @@ import * as cnn from '@cnn/core';
 import * as zoo from '@cnn/models';
 
 /** The models `--model` picks from. */
-export const modelNames = ['lenet5', 'vgg-bn', 'resnet', ...(hasMobileNet() ? ['mobilenet'] : [])];
-
-function hasMobileNet(): boolean {
-  return typeof (zoo as Record<string, unknown>).mobilenet === 'function';
-}
+export const modelNames = ['lenet5', 'vgg-bn', 'resnet', 'mobilenet'];
 
 /** What a model builder takes: the image shape, the classes, the seed, a channel multiplier. */
 export interface ModelChoice {
@@ -63,13 +59,9 @@ export function buildModel(name: string, choice: ModelChoice): cnn.Model {
       // ResNet-18 with the CIFAR stem (3x3 conv, no max pool), a quarter of the channels by default:
       // 28 -> 28, 14, 7, 4 through the four stages.
       return zoo.resnet({ depth: 18, smallInput: true, inputShape, classes, seed, width: width / 4 });
-    case 'mobilenet': {
-      const build = (zoo as Record<string, unknown>).mobilenet as
-        | ((options: Record<string, unknown>) => cnn.Model)
-        | undefined;
-      if (!build) break;
-      return build({ inputShape, classes, seed, width });
-    }
+    case 'mobilenet':
+      // MobileNetV2 at α = 0.35 (Keras's smallest) by default: 28 -> 14, 7, 4, 2, 1 through its strides.
+      return zoo.mobilenetV2({ inputShape, classes, seed, alpha: 0.35 * width });
   }
   throw new Error(`unknown model '${name}' (choose one of: ${modelNames.join(', ')})`);
 }

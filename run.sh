@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the main job (LeNet-5 on MNIST, apps/mnist) on the default backend.
+# Sets everything up and runs the main job (apps/mnist: LeNet-5 on MNIST by default; --dataset fashion-mnist,
+# --model ...) on the default backend.
 # Flags go straight to the app (`./run.sh --help`); node is called directly so pnpm never takes them.
 # Asking only for help or the version (-h, --help, help, -V, --version) installs and builds nothing: the
 # built CLI answers when it is there, else the help kept in scripts/mnist-help.txt.

@@ -43,12 +43,12 @@ const program = new Command()
   .name('cnn-mnist')
   .version(version)
   .description(
-    'Trains a CNN on real images: the 10,000 MNIST digits of the mnist package (a seeded 7,000 / 1,000 / 2,000\n' +
-      'train / validation / test split) or Fashion-MNIST (60,000 training images, of which a seeded 5,000 are the\n' +
-      'validation set, and the 10,000 test images; apt-get install dataset-fashion-mnist). Every epoch is reported\n' +
-      'on the validation set, which also picks the epoch whose weights are kept; the test set is evaluated once, at\n' +
-      'the end: its accuracy and confusion matrix are printed, and the model, the first-layer filters, the feature\n' +
-      'maps of one test image and the loss/accuracy curves are written. Defaults depend on --dataset (shown as\n' +
+    'Trains a CNN on real images: the 10,000 MNIST digits of the mnist package (a seeded 7,000 / 1,000 / 2,000 ' +
+      'train / validation / test split) or Fashion-MNIST (60,000 training images, of which a seeded 5,000 are the ' +
+      'validation set, and the 10,000 test images; apt-get install dataset-fashion-mnist). Every epoch is reported ' +
+      'on the validation set, which also picks the epoch whose weights are kept; the test set is evaluated once, at ' +
+      'the end: its accuracy and confusion matrix are printed, and the model, the first-layer filters, the feature ' +
+      'maps of one test image and the loss/accuracy curves are written. Defaults depend on --dataset (shown as ' +
       'mnist / fashion-mnist).',
   )
   .option('-d, --dataset <name>', `data set: ${datasetNames.join(', ')}`, 'mnist')

@@ -71,6 +71,13 @@ export const PUBLIC_PACKAGES = [
     keywords: ['node', 'model-files', 'progress-bar'],
   },
   {
+    name: '@cnn/browser',
+    dir: 'packages/browser',
+    description:
+      "Browser carriers for @cnn models: IndexedDB, file downloads and File uploads, and loading from a URL, in the same model format and with the same integrity checks (SHA-256 of the weights and of the manifest) as @cnn/node's files.",
+    keywords: ['browser', 'indexeddb', 'model-files'],
+  },
+  {
     name: '@cnn/datasets',
     dir: 'packages/datasets',
     description:

@@ -347,10 +347,10 @@ class GraphExporter {
     return [...resolvePads(op, padding, [input[0]!, input[1]!], kernel, strides, dilations)];
   }
 
-  private layer(node: Node): void {
+  private layer(node: Node): undefined {
     const layer = node.layer;
     const ins = node.inputs.map((s) => this.values.get(s)!);
-    const set = (v: Exported): void => {
+    const set = (v: Exported): undefined => {
       this.values.set(node.output, v);
     };
     const x = ins[0]!;

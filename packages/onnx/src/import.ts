@@ -201,8 +201,7 @@ export function importOnnx(bytes: Uint8Array | ModelProto, options: ImportOption
   const proto = bytes instanceof Uint8Array ? decodeModel(bytes) : bytes;
   const opset = defaultOpset(proto);
   const graph = proto.graph!;
-  checkOpTypes(graph, proto, opset);
-  return new GraphImporter(graph, opset, options).run();
+  return new GraphImporter(graph, opset, options, unknownOpTypes(graph, proto, opset)).run();
 }
 
 function defaultOpset(proto: ModelProto): number {
@@ -225,10 +224,10 @@ function nodeName(node: NodeProto, index: number): string {
   return node.name || `${node.op_type ?? 'node'}_${index}`;
 }
 
-/** Lists every node whose op type (or domain) is not supported at all, before any layer is built. */
-function checkOpTypes(graph: GraphProto, proto: ModelProto, opset: number): void {
+/** Every node whose op type (or domain) is not supported at all, by node index. */
+function unknownOpTypes(graph: GraphProto, proto: ModelProto, opset: number): Map<number, UnsupportedNode> {
   const known = new Set<string>(SUPPORTED_OPS);
-  const bad: UnsupportedNode[] = [];
+  const bad = new Map<number, UnsupportedNode>();
   (graph.node ?? []).forEach((node, i) => {
     const domain = node.domain ?? '';
     const inDefault = domain === '' || domain === 'ai.onnx';
@@ -236,7 +235,7 @@ function checkOpTypes(graph: GraphProto, proto: ModelProto, opset: number): void
       const version = inDefault
         ? opset
         : Number(proto.opset_import?.find((o) => o.domain === domain)?.version ?? 0);
-      bad.push({
+      bad.set(i, {
         name: nodeName(node, i),
         opType: node.op_type ?? '',
         domain: domain || 'ai.onnx',
@@ -245,7 +244,7 @@ function checkOpTypes(graph: GraphProto, proto: ModelProto, opset: number): void
       });
     }
   });
-  if (bad.length) throw unsupportedError(bad);
+  return bad;
 }
 
 function unsupportedError(bad: UnsupportedNode[]): OnnxImportError {
@@ -271,6 +270,7 @@ class GraphImporter {
     private readonly graph: GraphProto,
     private readonly opset: number,
     private readonly options: ImportOptions,
+    private readonly unknown: Map<number, UnsupportedNode>,
   ) {}
 
   run(): OnnxImport {
@@ -324,6 +324,13 @@ class GraphImporter {
     (graph.node ?? []).forEach((node, i) => {
       this.current = nodeName(node, i);
       const outputs = node.output ?? [];
+      const unknown = this.unknown.get(i);
+      if (unknown) {
+        // Listed even when its inputs are already at fault: an unknown op type is its own problem.
+        this.bad.push(unknown);
+        for (const o of outputs) this.poisoned.add(o);
+        return;
+      }
       if ((node.input ?? []).some((n) => this.poisoned.has(n))) {
         for (const o of outputs) this.poisoned.add(o);
         return;
@@ -474,7 +481,7 @@ class GraphImporter {
 
   private floatConst(node: NodeProto, i: number, what: string): ConstValue & { float: Float32Array } {
     const v = this.input(node, i);
-    if (!v || v.kind !== 'const')
+    if (v?.kind !== 'const')
       return unsupported(`${what} ('${node.input?.[i] ?? ''}') must be a constant (an initializer)`);
     if (v.dtype !== 'float') return unsupported(`${what} ('${node.input![i]}') must be float32`);
     return v as ConstValue & { float: Float32Array };
@@ -494,22 +501,22 @@ class GraphImporter {
     return ints as number[] | undefined;
   }
 
-  private set(node: NodeProto, value: Value, output = 0): void {
+  private set(node: NodeProto, value: Value, output = 0): undefined {
     this.values.set(node.output![output]!, value);
   }
 
-  private setRuntime(node: NodeProto, sym: SymbolicTensor, layout: number[]): void {
+  private setRuntime(node: NodeProto, sym: SymbolicTensor, layout: number[]): undefined {
     this.set(node, { kind: 'runtime', sym, layout });
   }
 
-  private onlyFirstOutput(node: NodeProto): void {
+  private onlyFirstOutput(node: NodeProto): undefined {
     (node.output ?? []).slice(1).forEach((name, k) => {
       if (name && (this.consumers.get(name) ?? 0) > 0)
         unsupported(`output ${k + 1} ('${name}') is used; only the first output is supported`);
     });
   }
 
-  private node(node: NodeProto): void {
+  private node(node: NodeProto): undefined {
     const a = attributes(node);
     const op = node.op_type!;
     this.onlyFirstOutput(node);
@@ -745,7 +752,7 @@ class GraphImporter {
     return [v[0]!, v[1]!];
   }
 
-  private conv(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private conv(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const x0 = this.runtime(node, 0);
     if (x0.layout.length !== 4)
       unsupported(`only 2-D convolutions (4-D input) are supported, got rank ${x0.layout.length}`);
@@ -770,7 +777,7 @@ class GraphImporter {
     this.setRuntime(node, sym, x.layout);
   }
 
-  private convTranspose(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private convTranspose(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const x0 = this.runtime(node, 0);
     if (x0.layout.length !== 4)
       unsupported(`only 2-D transposed convolutions are supported, got rank ${x0.layout.length}`);
@@ -802,13 +809,13 @@ class GraphImporter {
     this.setRuntime(node, sym, x.layout);
   }
 
-  private pool(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private pool(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const x0 = this.runtime(node, 0);
     if (x0.layout.length !== 4)
       unsupported(`only 2-D pooling (4-D input) is supported, got rank ${x0.layout.length}`);
     const x = this.toLayout(x0, channelsLast(4));
     const kernel = a.ints('kernel_shape');
-    if (!kernel || kernel.length !== 2)
+    if (kernel?.length !== 2)
       return unsupported(`kernel_shape ${kernel ? `[${kernel.join(',')}]` : 'missing'}`);
     const config = {
       name: this.unique(this.current),
@@ -826,7 +833,7 @@ class GraphImporter {
     this.setRuntime(node, this.apply(layer, [x.sym]), x.layout);
   }
 
-  private gemm(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private gemm(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const x = this.toLayout(this.runtime(node, 0, 'input A'), identity(2));
     if (x.layout.length !== 2) unsupported(`input A must be 2-D, got rank ${x.layout.length}`);
     const alpha = a.float('alpha', 1);
@@ -884,7 +891,7 @@ class GraphImporter {
     this.setRuntime(node, sym, identity(2));
   }
 
-  private matMul(node: NodeProto): void {
+  private matMul(node: NodeProto): undefined {
     const av = this.input(node, 0);
     const bv = this.input(node, 1);
     if (
@@ -918,7 +925,7 @@ class GraphImporter {
     this.setRuntime(node, sym, a.layout);
   }
 
-  private batchNorm(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private batchNorm(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     if (a.int('training_mode', 0) === 1)
       unsupported('training_mode = 1 (export the model in inference mode)');
     const x0 = this.runtime(node, 0);
@@ -935,7 +942,7 @@ class GraphImporter {
     this.setRuntime(node, this.apply(layer, [x.sym], [scale!, bias!, mean!, variance!]), x.layout);
   }
 
-  private softmax(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private softmax(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const x = this.runtime(node, 0);
     const rank = x.layout.length;
     const raw = a.int('axis', this.opset < 13 ? 1 : -1);
@@ -959,7 +966,7 @@ class GraphImporter {
     this.setRuntime(node, this.op({ op, attrs: { axis: ours } }, [x.sym]), x.layout);
   }
 
-  private concat(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private concat(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const values = (node.input ?? []).map((_, i) => this.input(node, i)!);
     if (values.every((v) => v.kind === 'const'))
       return this.set(node, foldConcat(values as ConstValue[], a.int('axis', 0)));
@@ -979,7 +986,7 @@ class GraphImporter {
     this.setRuntime(node, sym, first.layout);
   }
 
-  private binary(node: NodeProto): void {
+  private binary(node: NodeProto): undefined {
     const op = node.op_type!;
     const kind = op.toLowerCase() as 'add' | 'sub' | 'mul' | 'div';
     const l = this.input(node, 0)!;
@@ -1034,7 +1041,7 @@ class GraphImporter {
     return ['batch', ...(rest as number[])];
   }
 
-  private reshape(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private reshape(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const v = this.input(node, 0)!;
     const target = this.intConst(node, 1, 'shape');
     if (!target) return unsupported('shape input is missing');
@@ -1050,7 +1057,7 @@ class GraphImporter {
     this.setRuntime(node, sym, identity(resolved.length));
   }
 
-  private transpose(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private transpose(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const v = this.input(node, 0)!;
     if (v.kind === 'const') {
       const perm = a.ints('perm') ?? identity(v.shape.length).reverse();
@@ -1076,7 +1083,7 @@ class GraphImporter {
     this.set(node, { kind: 'runtime', sym: x.sym, layout: x.layout.map((axis) => inverse[axis]!) });
   }
 
-  private pad(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private pad(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const x = this.runtime(node, 0);
     const rank = x.layout.length;
     const mode = a.string('mode', 'constant');
@@ -1119,7 +1126,7 @@ class GraphImporter {
     return { axes, starts, ends, steps: steps ?? axes.map(() => 1) };
   }
 
-  private slice(node: NodeProto): void {
+  private slice(node: NodeProto): undefined {
     const v = this.input(node, 0)!;
     if (v.kind === 'const') {
       const { axes, starts, ends, steps } = this.sliceRanges(v.shape, node, true);
@@ -1143,7 +1150,7 @@ class GraphImporter {
     this.setRuntime(node, this.op({ op: 'slice', attrs }, [v.sym]), v.layout);
   }
 
-  private squeeze(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private squeeze(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const v = this.input(node, 0)!;
     const axesRaw = this.opset < 13 ? a.ints('axes') : this.staticInts(node, 1, 'axes');
     const inShape: TargetDim[] =
@@ -1171,7 +1178,7 @@ class GraphImporter {
     this.setRuntime(node, sym, identity(outShape.length));
   }
 
-  private shape(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private shape(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const v = this.input(node, 0)!;
     const full: TargetDim[] =
       v.kind === 'const' ? v.shape : (this.onnxShape(v).map((d) => (d === 'N' ? 'batch' : d)) as TargetDim[]);
@@ -1187,7 +1194,7 @@ class GraphImporter {
     });
   }
 
-  private gather(node: NodeProto, a: ReturnType<typeof attributes>): void {
+  private gather(node: NodeProto, a: ReturnType<typeof attributes>): undefined {
     const data = this.input(node, 0)!;
     const indices = this.input(node, 1)!;
     if (data.kind !== 'const' || data.dtype !== 'int' || data.shape.length !== 1 || indices.kind !== 'const')

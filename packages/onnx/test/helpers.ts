@@ -82,3 +82,22 @@ export function useCpu(): cnn.Backend {
   cnn.setBackend(backend);
   return backend;
 }
+
+/** Random running statistics, so BatchNorm is not the identity it is at initialization. */
+export function randomizeStatistics(model: cnn.Model, seed: number): void {
+  const random = new cnn.Random(seed);
+  for (const v of model.variables) {
+    if (!/movingMean|movingVariance|gamma|beta/.test(v.name)) continue;
+    const n = v.spec.shape.reduce((a, b) => a * b, 1);
+    const variance = v.name.endsWith('movingVariance');
+    const gamma = v.name.endsWith('gamma');
+    v.assign(
+      cnn.tensor(
+        Float32Array.from({ length: n }, () =>
+          variance || gamma ? 0.5 + random.next() : random.next() - 0.5,
+        ),
+        v.spec.shape,
+      ),
+    );
+  }
+}

@@ -8,8 +8,10 @@
 //  4. every package imports in Node without printing anything; a second copy of @cnn/core is refused;
 //     a missing tfjs engine names its package
 //  5. the examples (examples/*.mjs) run there on cpu, tfjs-cpu and tfjs-wasm
-//  6. tsc --strict --noEmit on a consumer using the public API (NodeNext), on every package's declarations
-//     (skipLibCheck off), on browser code without Node's types, and with moduleResolution node10
+//  6. tsc --strict --exactOptionalPropertyTypes --noUncheckedIndexedAccess --noEmit on a consumer using the
+//     public API (NodeNext), on every package's declarations (skipLibCheck off), on browser code without
+//     Node's types, and with moduleResolution node10; the published declarations hold no `@internal`
+//     member and no `any`
 //  7. esbuild bundles examples/browser and a smoke page for the browser; headless Chromium runs them
 //     (cpu and tfjs-wasm with wasmPaths)
 //
@@ -215,7 +217,15 @@ const tsconfig = (name, compilerOptions, files) =>
   writeFileSync(
     join(consumerDir, name),
     JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, ...compilerOptions },
+      compilerOptions: {
+        strict: true,
+        // What the strictest consumers turn on: an optional property must say `| undefined` to take it.
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        noEmit: true,
+        skipLibCheck: false,
+        ...compilerOptions,
+      },
       files,
     }),
   );
@@ -246,6 +256,25 @@ for (const [name, what] of [
     expect(r.status === 0, 'type errors');
   });
 }
+
+await step('published declarations: no @internal member, no `any`', () => {
+  const found = [];
+  const scan = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) scan(path);
+      else if (entry.name.endsWith('.d.ts')) {
+        const text = readFileSync(path, 'utf8');
+        if (text.includes('@internal')) found.push(`${path}: @internal`);
+        // Comments dropped first: prose ("any shape") is not a type.
+        const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+        if (/\bany\b/.test(code)) found.push(`${path}: any`);
+      }
+    }
+  };
+  for (const p of PUBLIC_PACKAGES) scan(join(app, 'node_modules', p.name, 'dist'));
+  expect(found.length === 0, found.map((f) => f.replace(`${app}/`, '')).join('; '));
+});
 
 const www = join(app, 'www');
 await step('esbuild bundles examples/browser and the smoke page for the browser', () => {

@@ -19,7 +19,10 @@ export class Tensor {
   readonly backend: Backend;
   private disposedFlag = false;
 
-  /** @internal Use the creation ops (`tensor`, `zeros`, ...) instead. */
+  /**
+   * Not for direct use: create tensors with the creation ops (`tensor`, `zeros`, ...). Kept in the
+   * declarations: without it, an implicit `new Tensor()` would type-check.
+   */
   constructor(storage: unknown, shape: Shape, backend: Backend, id = nextTensorId++) {
     this.id = id;
     this.storage = storage;

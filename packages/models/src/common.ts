@@ -6,13 +6,13 @@ export type ImageShape = readonly [number, number, number];
 /** Options every builder takes. */
 export interface CommonOptions {
   /** Per-sample input shape `[height, width, channels]`. */
-  inputShape?: ImageShape;
+  inputShape?: ImageShape | undefined;
   /** Number of output classes (the last Dense layer's units; the model outputs logits). */
-  classes?: number;
+  classes?: number | undefined;
   /** Model name (default: the architecture's, e.g. `resnet18`). */
-  name?: string;
+  name?: string | undefined;
   /** Seed of the initial weights and of dropout masks. */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 /**

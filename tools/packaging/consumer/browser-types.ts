@@ -3,6 +3,7 @@
 // @tensorflow/tfjs-core's declarations do not pass skipLibCheck off.)
 import { cpu } from '@cnn/backend-cpu';
 import { reference } from '@cnn/backend-reference';
+import { loadModel } from '@cnn/browser';
 import * as cnn from '@cnn/core';
 import { take } from '@cnn/datasets';
 import { resnet } from '@cnn/models';
@@ -16,3 +17,6 @@ export function run(): number {
   );
   return model.countParams().total + set.count;
 }
+
+/** A model from IndexedDB, typed without Node's types. */
+export const fromIndexedDB = (): Promise<cnn.Model> => loadModel('indexeddb://model');

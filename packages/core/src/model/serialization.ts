@@ -31,8 +31,11 @@ export interface ModelTopology {
   weights: { name: string; shape: number[] }[];
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: each constructor takes its own config type
-type LayerConstructor = new (config: any) => Layer;
+/**
+ * A layer class `registerLayer` accepts: constructed from its saved config (each class takes its own
+ * config type; `never` accepts any of them without exposing `any`).
+ */
+export type LayerConstructor = new (config: never) => Layer;
 
 /** Layer classes by `className`, for loading. Register custom layers with `registerLayer`. */
 const layerClasses = new Map<string, LayerConstructor>(
@@ -138,7 +141,7 @@ export function modelFromTopology(topology: ModelTopology, weights?: Float32Arra
     });
     try {
       const { trainable, ...config } = entry.config;
-      const layer = new ctor({ ...config, name: entry.name });
+      const layer = new ctor({ ...config, name: entry.name } as never);
       if (trainable === false) layer.trainable = false;
       outputs.set(entry.name, layer.apply(inbound));
     } catch (error) {

@@ -12,8 +12,8 @@ import { type ToleranceClass, tolerances } from './tolerance.js';
  */
 export async function runCli(
   argv: readonly string[],
-  log: (message?: unknown) => void = console.log,
-  error: (message?: unknown) => void = console.error,
+  log: (message: string) => void = console.log,
+  error: (message: string) => void = console.error,
 ): Promise<number> {
   const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
   const program = new Command()

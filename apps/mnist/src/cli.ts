@@ -116,6 +116,10 @@ const program = new Command()
     'folder for the model, the pictures and result.json (default: out/<dataset>-<model>)',
   )
   .option('--no-pictures', 'skip the PNG and SVG pictures')
+  .option(
+    '--export-onnx <file>',
+    'also write the trained model as an .onnx file (input image [N,1,28,28], output logits)',
+  )
   .parse();
 
 type Parsed = Omit<MnistOptions, 'verbose' | 'out' | keyof typeof DATASET_DEFAULTS.mnist> &

@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as cnn from '@cnn/core';
 import {
   FASHION_MNIST_CLASSES,
@@ -10,6 +10,7 @@ import {
   type ThreeWaySplit,
 } from '@cnn/datasets';
 import { saveModel } from '@cnn/node';
+import { exportOnnx } from '@cnn/onnx';
 import {
   type Augment,
   composeAugments,
@@ -58,6 +59,8 @@ export interface MnistOptions {
   pictures: boolean;
   /** Print the epoch lines and tables (false in tests). */
   verbose: boolean;
+  /** Also write the trained model as an .onnx file here (NCHW input `image`, output `logits`, dynamic batch). */
+  exportOnnx?: string;
 }
 
 /** What one run measured; `result.json` holds the same. */
@@ -298,6 +301,15 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
   const files: string[] = [];
   const saved = await saveModel(model, join(options.out, 'model'));
   files.push(saved.modelJson, saved.weightsFile);
+  if (options.exportOnnx) {
+    // Any ONNX runtime can serve it: NCHW [N,1,28,28] in, logits out (apps/mnist/test checks onnxruntime-web's accuracy).
+    await mkdir(dirname(options.exportOnnx), { recursive: true });
+    await writeFile(
+      options.exportOnnx,
+      await exportOnnx(model, { inputNames: ['image'], outputNames: ['logits'] }),
+    );
+    files.push(options.exportOnnx);
+  }
   if (options.pictures) {
     files.push(
       ...(await writePictures(model, test, options.out, history, `${options.model} on ${options.dataset}`)),

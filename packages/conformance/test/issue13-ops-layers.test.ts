@@ -124,6 +124,9 @@ describe('indices are exact integer-valued float32, validated', () => {
 describe('layers against independent formulas, on the reference backend', () => {
   beforeAll(() => cnn.setBackend(reference()));
   const ctx = (training: boolean): cnn.CallContext => ({ training, random: new cnn.Random(5), updates: [] });
+  /** Runs a layer's computation directly (as a model does), with given weights. */
+  const call = (layer: cnn.Layer, inputs: cnn.Tensor[], params: cnn.Tensor[], context: cnn.CallContext) =>
+    layer.call(inputs, params, context);
 
   it('DepthwiseConv2D equals a full conv with a block-diagonal kernel', () => {
     const x = cnn.randomNormal([2, 6, 5, 3], 0, 1, { seed: 1 });
@@ -134,7 +137,7 @@ describe('layers against independent formulas, on the reference backend', () => 
       useBias: false,
     });
     const dw = cnn.randomNormal([3, 3, 1, 6], 0, 1, { seed: 2 });
-    const y = layer.call([x], [dw], ctx(false));
+    const y = call(layer, [x], [dw], ctx(false));
     // Output channel o reads only input channel floor(o / 2).
     const d = dw.dataSync();
     const full = new Float32Array(3 * 3 * 3 * 6);
@@ -152,7 +155,7 @@ describe('layers against independent formulas, on the reference backend', () => 
       cnn.randomNormal([1, 1, 2, 3], 0, 1, { seed: 5 }),
       cnn.tensor([0.1, -0.2, 0.3]),
     ];
-    const y = layer.call([x], [dw, pw, b], ctx(false));
+    const y = call(layer, [x], [dw, pw, b], ctx(false));
     const [dv, pv] = [dw.dataSync(), pw.dataSync()];
     const full = new Float32Array(3 * 3 * 2 * 3);
     for (let t = 0; t < 9; t++)
@@ -174,7 +177,7 @@ describe('layers against independent formulas, on the reference backend', () => 
     const k = cnn.randomNormal([3, 3, 2, 4], 0, 1, { seed: 6 });
     const u = cnn.randomNormal([1, 4, 5, 4], 0, 1, { seed: 7 });
     const v = cnn.randomNormal([1, 8, 10, 2], 0, 1, { seed: 8 });
-    const y = layer.call([u], [k], ctx(false));
+    const y = call(layer, [u], [k], ctx(false));
     expect(y.shape).toEqual([1, 8, 10, 2]);
     const lhs = cnn.sum(cnn.mul(y, v)).dataSync()[0]!;
     const rhs = cnn.sum(cnn.mul(u, cnn.conv2d(v, k, { strides: 2, padding: 'same' }))).dataSync()[0]!;
@@ -185,24 +188,34 @@ describe('layers against independent formulas, on the reference backend', () => 
     const [h, w] = [3, 4];
     const values = Float32Array.from({ length: h * w }, (_, i) => i + 1);
     const x = cnn.tensor(values, [1, h, w, 1]);
-    const padded = new cnn.ZeroPadding2D({
-      padding: [
-        [1, 0],
-        [2, 1],
-      ],
-    }).call([x], [], ctx(false));
+    const padded = call(
+      new cnn.ZeroPadding2D({
+        padding: [
+          [1, 0],
+          [2, 1],
+        ],
+      }),
+      [x],
+      [],
+      ctx(false),
+    );
     expect(padded.shape).toEqual([1, 4, 7, 1]);
     const want = new Float32Array(4 * 7);
     for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) want[(i + 1) * 7 + j + 2] = values[i * w + j]!;
     expect(Array.from(padded.dataSync())).toEqual(Array.from(want));
-    const cropped = new cnn.Cropping2D({
-      cropping: [
-        [1, 1],
-        [0, 2],
-      ],
-    }).call([x], [], ctx(false));
+    const cropped = call(
+      new cnn.Cropping2D({
+        cropping: [
+          [1, 1],
+          [0, 2],
+        ],
+      }),
+      [x],
+      [],
+      ctx(false),
+    );
     expect(Array.from(cropped.dataSync())).toEqual([5, 6]);
-    const up = new cnn.UpSampling2D({ size: [2, 3] }).call([x], [], ctx(false));
+    const up = call(new cnn.UpSampling2D({ size: [2, 3] }), [x], [], ctx(false));
     const upWant = Array.from(
       { length: 6 * 12 },
       (_, t) => values[Math.floor(Math.floor(t / 12) / 2) * w + Math.floor((t % 12) / 3)]!,
@@ -213,8 +226,8 @@ describe('layers against independent formulas, on the reference backend', () => 
   it('SpatialDropout2D drops whole channels in training, scaled by 1/(1 - rate); identity in inference', () => {
     const x = cnn.randomUniform([3, 4, 4, 8], 0.5, 1.5, { seed: 9 });
     const layer = new cnn.SpatialDropout2D({ rate: 0.5 });
-    expect(layer.call([x], [], ctx(false))).toBe(x);
-    const y = layer.call([x], [], ctx(true)).dataSync();
+    expect(call(layer, [x], [], ctx(false))).toBe(x);
+    const y = call(layer, [x], [], ctx(true)).dataSync();
     const xs = x.dataSync();
     let dropped = 0;
     for (let n = 0; n < 3; n++) {
@@ -236,10 +249,10 @@ describe('layers against independent formulas, on the reference backend', () => 
 
   it('GlobalAveragePool and GlobalMaxPool with keepDims', () => {
     const x = cnn.tensor([1, 5, 3, -2, 0, 8, 2, 2], [1, 2, 2, 2]);
-    const avg = new cnn.GlobalAveragePool({ keepDims: true }).call([x], [], ctx(false));
+    const avg = call(new cnn.GlobalAveragePool({ keepDims: true }), [x], [], ctx(false));
     expect(avg.shape).toEqual([1, 1, 1, 2]);
     expect(Array.from(avg.dataSync())).toEqual([(1 + 3 + 0 + 2) / 4, (5 - 2 + 8 + 2) / 4]);
-    const mx = new cnn.GlobalMaxPool().call([x], [], ctx(false));
+    const mx = call(new cnn.GlobalMaxPool(), [x], [], ctx(false));
     expect(mx.shape).toEqual([1, 2]);
     expect(Array.from(mx.dataSync())).toEqual([3, 8]);
   });

@@ -78,6 +78,17 @@ export const PUBLIC_PACKAGES = [
     keywords: ['browser', 'indexeddb', 'model-files'],
   },
   {
+    name: '@cnn/onnx',
+    dir: 'packages/onnx',
+    description:
+      'ONNX import and export for @cnn: .onnx files to @cnn models on any backend (NCHW to NHWC at load, trainable) and @cnn models to .onnx for any ONNX runtime; the cnn-onnx CLI (inspect, convert, check).',
+    keywords: ['onnx', 'import', 'export', 'pytorch', 'interop'],
+    license: 'MIT AND Apache-2.0',
+    licenseNote:
+      'proto/onnx.proto is from the ONNX project (ONNX 1.12), Copyright (c) ONNX Project Contributors,\nlicensed under the Apache License, Version 2.0: see proto/LICENSE.\n',
+    extraFiles: ['proto'],
+  },
+  {
     name: '@cnn/datasets',
     dir: 'packages/datasets',
     description:

@@ -44,6 +44,8 @@ const state = {
   input: new Float32Array(784) as Float32Array,
   inputSource: 'none' as 'none' | 'drawn' | 'test',
   running: false,
+  /** Training pauses by itself once the session reaches this step (the e2e test's exact step counts). */
+  stopAtStep: Number.POSITIVE_INFINITY,
   pendingBackend: null as string | null,
   backends: [] as PickerEntry[],
   switches: [] as SwitchLog[],
@@ -157,9 +159,21 @@ async function weightSample(): Promise<number[]> {
   return out;
 }
 
+/**
+ * Runs session work one piece at a time (a training step, a backend move, a redraw of the views): a move
+ * must never replace the weights under a step still reading them.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(work: () => Promise<T>): Promise<T> {
+  const result = queue.then(work);
+  queue = result.catch(() => {});
+  return result;
+}
+
 function requestBackend(name: string): void {
   state.pendingBackend = name;
-  if (!state.running) void applyPendingBackend().catch(report);
+  // While training, the loop moves between two steps; otherwise move now.
+  if (!state.running) void exclusive(applyPendingBackend).then(refreshInput).catch(report);
 }
 
 async function applyPendingBackend(): Promise<void> {
@@ -183,7 +197,6 @@ async function applyPendingBackend(): Promise<void> {
   state.stroke = null; // the 横折 nets live on the old backend: retrain on the new one when opened
   setStatus(`On ${name}: ${before.length.toLocaleString('en-US')} weights moved from ${from}.`, true);
   renderBackends();
-  await refreshInput();
 }
 
 // ---- training ----
@@ -239,12 +252,30 @@ async function evaluateTest(): Promise<void> {
 }
 
 let lastDraw = 0;
+let looping = false;
 async function trainLoop(): Promise<void> {
+  if (looping) return; // a loop finishing its last step picks up `running` again
+  looping = true;
+  try {
+    await trainSteps();
+  } finally {
+    looping = false;
+  }
+}
+
+async function trainSteps(): Promise<void> {
   const s = state.session!;
-  while (state.running) {
-    if (state.pendingBackend) await applyPendingBackend();
-    const log = await s.trainStep();
-    if (s.step % 50 === 0) await evaluateTest();
+  while (state.running && state.session === s) {
+    if (state.pendingBackend) {
+      await exclusive(applyPendingBackend);
+      void refreshInput().catch(report);
+    }
+    const log = await exclusive(() => s.trainStep());
+    if (s.step >= state.stopAtStep) {
+      state.stopAtStep = Number.POSITIVE_INFINITY;
+      setRunning(false);
+    }
+    if (s.step % 50 === 0) await exclusive(evaluateTest);
     const now = performance.now();
     // Redraw at most ~4 times a second: the charts and views must not slow training down.
     if (now - lastDraw > 250) {
@@ -267,16 +298,22 @@ function setRunning(running: boolean): void {
   $<HTMLButtonElement>('pause').disabled = !running;
   $<HTMLButtonElement>('step').disabled = running;
   $('train').dataset.running = String(running);
-  if (running) void trainLoop().catch((e) => (setRunning(false), report(e)));
+  if (running)
+    void trainLoop().catch((e) => {
+      setRunning(false);
+      report(e);
+    });
 }
 
 async function newSession(build: () => cnn.Model, canTrain: boolean): Promise<void> {
   const backend = state.session?.backend ?? 'cpu';
-  state.running && setRunning(false);
-  state.session?.dispose();
-  state.session = await Session.create(backend, build, {
-    train: canTrain ? state.train : null,
-    test: canTrain ? state.test : null,
+  if (state.running) setRunning(false);
+  await exclusive(async () => {
+    state.session?.dispose();
+    state.session = await Session.create(backend, build, {
+      train: canTrain ? state.train : null,
+      test: canTrain ? state.test : null,
+    });
   });
   state.testHistory = [];
   state.confusion = null;
@@ -383,8 +420,10 @@ async function refreshInput(): Promise<void> {
   refreshing = (async () => {
     do {
       again = false;
-      await renderPrediction();
-      await renderView();
+      await exclusive(async () => {
+        await renderPrediction();
+        await renderView();
+      });
     } while (again);
   })();
   try {
@@ -662,9 +701,13 @@ async function main(): Promise<void> {
   $('step').addEventListener(
     'click',
     () =>
-      void state
-        .session!.trainStep()
-        .then((log) => (renderStats(log), renderCharts(), renderSpeeds(), refreshInput()))
+      void exclusive(() => state.session!.trainStep())
+        .then((log) => {
+          renderStats(log);
+          renderCharts();
+          renderSpeeds();
+          return refreshInput();
+        })
         .catch(report),
   );
   $('reset').addEventListener('click', () => void newSession(() => lenet5({ seed: 1 }), true).catch(report));
@@ -714,6 +757,11 @@ window.playground = {
   layerShapes: () =>
     state.session?.model.nodes.map((n) => ({ name: n.layer.name, shape: [...n.output.shape] })) ?? [],
   running: () => state.running,
+  /** Trains until the session's step count reaches `step`, then pauses (as the Pause button would). */
+  trainUntil: (step: number) => {
+    state.stopAtStep = step;
+    if (!state.running) setRunning(true);
+  },
 };
 
 main().catch(report);

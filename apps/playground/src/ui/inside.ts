@@ -80,9 +80,10 @@ export function renderMaps(root: HTMLElement, state: InsideState): void {
     for (let ch = 0; ch < c; ch++) {
       const x = (ch % perRow) * (tileW + gap);
       const y = Math.floor(ch / perRow) * (tileH + gap);
-      if (h === 1)
-        heatmap(ctx, o.values, [1, w, 1], 0, x, y, 1, { range: r }), stretch(ctx, x, y, w, tileW, tileH);
-      else heatmap(ctx, o.values, [h, w, c], ch, x, y, cell, { range: r });
+      if (h === 1) {
+        heatmap(ctx, o.values, [1, w, 1], 0, x, y, 1, { range: r });
+        stretch(ctx, x, y, w, tileW, tileH);
+      } else heatmap(ctx, o.values, [h, w, c], ch, x, y, cell, { range: r });
     }
     root.append(
       el(
@@ -295,12 +296,27 @@ export async function renderWindow(
       'Layer',
       convs.map((c) => c.layerName),
       g.layerName,
-      (v) => ((p.layer = v), rerender()),
+      (v) => {
+        p.layer = v;
+        rerender();
+      },
     ),
-    numberInput('row', p.oy, g.outShape[0] - 1, (v) => ((p.oy = v), rerender())),
-    numberInput('column', p.ox, g.outShape[1] - 1, (v) => ((p.ox = v), rerender())),
-    numberInput('filter', p.filter, g.outShape[2] - 1, (v) => ((p.filter = v), rerender())),
-    numberInput('input channel', p.channel, g.inShape[2] - 1, (v) => ((p.channel = v), rerender())),
+    numberInput('row', p.oy, g.outShape[0] - 1, (v) => {
+      p.oy = v;
+      rerender();
+    }),
+    numberInput('column', p.ox, g.outShape[1] - 1, (v) => {
+      p.ox = v;
+      rerender();
+    }),
+    numberInput('filter', p.filter, g.outShape[2] - 1, (v) => {
+      p.filter = v;
+      rerender();
+    }),
+    numberInput('input channel', p.channel, g.inShape[2] - 1, (v) => {
+      p.channel = v;
+      rerender();
+    }),
   );
   root.replaceChildren(
     el(
@@ -365,7 +381,10 @@ export function renderFormula(root: HTMLElement, state: InsideState, rerender: (
       'Layer',
       layers.map((l) => l.layerName),
       g.layerName,
-      (v) => ((state.pick.formulaLayer = v), rerender()),
+      (v) => {
+        state.pick.formulaLayer = v;
+        rerender();
+      },
     ),
     el(
       'p',
@@ -439,9 +458,15 @@ export function renderPool(root: HTMLElement, state: InsideState, rerender: () =
         'Layer',
         pools.map((l) => l.layerName),
         g.layerName,
-        (v) => ((state.pick.poolLayer = v), rerender()),
+        (v) => {
+          state.pick.poolLayer = v;
+          rerender();
+        },
       ),
-      numberInput('channel', ch, g.inShape[2] - 1, (v) => ((state.pick.poolChannel = v), rerender())),
+      numberInput('channel', ch, g.inShape[2] - 1, (v) => {
+        state.pick.poolChannel = v;
+        rerender();
+      }),
     ),
     el(
       'p',

@@ -169,7 +169,7 @@ export class SGD extends BaseOptimizer {
   readonly name = 'SGD';
   private readonly velocity = new SlotStore();
   protected readonly slots = [this.velocity];
-  readonly config: Resolved<SGDConfig>;
+  readonly config: Required<Omit<SGDConfig, keyof ClipConfig>> & ClipConfig;
   constructor(config: SGDConfig) {
     super();
     this.config = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...config };
@@ -215,7 +215,7 @@ export class Adam extends BaseOptimizer {
   private readonly m = new SlotStore();
   private readonly v = new SlotStore();
   protected readonly slots = [this.m, this.v];
-  readonly config: Resolved<AdamConfig>;
+  readonly config: Required<Omit<AdamConfig, keyof ClipConfig>> & ClipConfig;
   constructor(config: AdamConfig = {}) {
     super();
     this.config = {
@@ -255,9 +255,6 @@ export class Adam extends BaseOptimizer {
 function checkFraction(name: string, key: string, value: number): void {
   if (!(value >= 0 && value < 1)) throw new Error(`${name}: ${key} must be in [0, 1), got ${value}`);
 }
-
-/** An optimizer's options with every default filled in (clipping stays optional). */
-type Resolved<C extends ClipConfig> = Required<Omit<C, keyof ClipConfig>> & ClipConfig;
 
 function checkConfig(name: string, config: ClipConfig): void {
   for (const key of ['clipNorm', 'clipValue'] as const) {
@@ -302,7 +299,7 @@ export class RMSprop extends BaseOptimizer {
   private readonly gradAverage = new SlotStore();
   private readonly buffer = new SlotStore();
   protected readonly slots = [this.squareAverage, this.gradAverage, this.buffer];
-  readonly config: Resolved<RMSpropConfig>;
+  readonly config: Required<Omit<RMSpropConfig, keyof ClipConfig>> & ClipConfig;
   constructor(config: RMSpropConfig = {}) {
     super();
     this.config = {
@@ -363,7 +360,7 @@ export class Adagrad extends BaseOptimizer {
   readonly name = 'Adagrad';
   private readonly accumulator = new SlotStore();
   protected readonly slots = [this.accumulator];
-  readonly config: Resolved<AdagradConfig>;
+  readonly config: Required<Omit<AdagradConfig, keyof ClipConfig>> & ClipConfig;
   constructor(config: AdagradConfig = {}) {
     super();
     this.config = {

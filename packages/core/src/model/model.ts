@@ -200,18 +200,22 @@ export class Model {
         `predict: model '${this.name}' has ${this.outputs.length} outputs (${this.outputs.map((s) => s.node.layer.name).join(', ')}); use predictAll, which returns every output`,
       );
     }
-    return this.predictAll(x, options)[0]!;
+    return this.infer('predict', x, options)[0]!;
   }
 
   /** Inference on a batch (or split into batches of `batchSize`): every output, in `outputs` order. */
   predictAll(x: Tensor | Tensor[], options: { batchSize?: number | undefined } = {}): Tensor[] {
     this.assertAlive('predictAll');
+    return this.infer('predictAll', x, options);
+  }
+
+  private infer(op: string, x: Tensor | Tensor[], options: { batchSize?: number | undefined }): Tensor[] {
     const xs = [x].flat();
-    this.checkInputs('predictAll', xs);
+    this.checkInputs(op, xs);
     const n = xs[0]!.shape[0]!;
     const batchSize = options.batchSize ?? n;
     if (!Number.isInteger(batchSize) || batchSize <= 0)
-      throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
+      throw new Error(`${op}: batchSize must be a positive integer, got ${batchSize}`);
     return tidy(() => {
       const ctx: CallContext = { training: false, random: this.random, updates: [] };
       if (batchSize >= n) return this.forward(xs, ctx);

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import zlib
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -195,6 +196,54 @@ def resize_cases(outdir):
               [tensor_json("Y", y), tensor_json("dX", dx, grad_of="X")], True)
 
 
+def grid_resize_cases(outdir):
+    """The TF.js modes F.interpolate lacks, sampled with F.grid_sample at the exact source coordinates.
+
+    grid_sample(align_corners=True) reads pixel coordinate (g + 1)/2 · (size - 1), so g = 2·src/(size - 1) - 1
+    samples at src; padding_mode='border' clamps past the last pixel, as TF does.
+    - linear, asymmetric (TF.js's default): src = dst · in/out;
+    - nearest, align_corners: src = dst · (in-1)/(out-1), rounded (sizes chosen so no source falls on .5,
+      where grid_sample's round-half-even and TF.js's Math.round would differ; checked below).
+    """
+    specs = [
+        ("resize_linear_005_n1c2h4w5_to7x8_asymmetric", (1, 2, 4, 5), (7, 8), "bilinear", "asymmetric"),
+        ("resize_linear_006_n2c1h6w5_to4x3_asymmetric", (2, 1, 6, 5), (4, 3), "bilinear", "asymmetric"),
+        ("resize_nearest_004_n1c2h4w6_to6x4_align_corners", (1, 2, 4, 6), (6, 4), "nearest", "align_corners"),
+    ]
+    for cid, shape, size, mode, transform in specs:
+        case = Case(cid)
+        x = case.normal(*shape)
+
+        def source(in_size, out_size):
+            if transform == "asymmetric":
+                return [Fraction(d * in_size, out_size) for d in range(out_size)]
+            return [Fraction(d * (in_size - 1), out_size - 1) for d in range(out_size)]
+
+        rows, cols = source(shape[2], size[0]), source(shape[3], size[1])
+        if mode == "nearest":
+            assert all(v.denominator != 2 for v in rows + cols), f"{cid}: a source on .5"
+        gy = torch.tensor([float(2 * r / (shape[2] - 1) - 1) for r in rows], dtype=torch.float64)
+        gx = torch.tensor([float(2 * c / (shape[3] - 1) - 1) for c in cols], dtype=torch.float64)
+        grid = torch.stack(torch.meshgrid(gy, gx, indexing="ij")[::-1], dim=-1).expand(shape[0], *size, 2)
+
+        def fn(t):
+            return F.grid_sample(t, grid, mode=mode, padding_mode="border", align_corners=True)
+
+        y, dx, dy = forward_backward(fn, x, case)
+        if mode == "nearest":
+            r_idx = [int(r + Fraction(1, 2)) for r in rows]
+            c_idx = [int(c + Fraction(1, 2)) for c in cols]
+            assert np.array_equal(y, x.astype(np.float64)[:, :, r_idx][:, :, :, c_idx]), cid
+            attrs = {"mode": "nearest", "coordinate_transformation_mode": "align_corners",
+                     "nearest_mode": "round_prefer_ceil"}
+        else:
+            attrs = {"mode": "linear", "coordinate_transformation_mode": "asymmetric"}
+        write(outdir, case, "Resize", attrs,
+              [tensor_json("X", x), tensor_json("sizes", np.array([shape[0], shape[1], *size]), "int64"),
+               tensor_json("dY", dy)],
+              [tensor_json("Y", y), tensor_json("dX", dx, grad_of="X")], True)
+
+
 def pad_cases(outdir):
     specs = [
         # (id, shape, torch pad (last axis first), onnx mode, torch mode)
@@ -222,7 +271,7 @@ def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else "packages/conformance/fixtures/torch-ops"
     os.makedirs(outdir, exist_ok=True)
     torch.set_num_threads(1)
-    for gen in (arg_cases, one_hot_cases, gather_cases, topk_cases, resize_cases, pad_cases):
+    for gen in (arg_cases, one_hot_cases, gather_cases, topk_cases, resize_cases, grid_resize_cases, pad_cases):
         gen(outdir)
     with open(os.path.join(outdir, "VERSION"), "w") as f:
         f.write(f"torch {TORCH}\nnumpy {np.__version__}\n")

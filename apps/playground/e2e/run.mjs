@@ -4,7 +4,7 @@
 // reloads the model, switches backend mid-training (the weights must survive), and takes screenshots.
 // `node e2e/run.mjs [--docs]`: --docs also copies a few screenshots to docs/playground/.
 import { strict as assert } from 'node:assert';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const dist = join(here, '..', 'dist');
 const out = join(here, 'out');
 const docs = join(here, '..', '..', '..', 'docs', 'playground');
+const onnxFixtures = join(here, '..', '..', '..', 'packages', 'onnx', 'test', 'fixtures', 'torch');
 const STEPS = Number(process.env.E2E_STEPS ?? 15);
 const QUICK = 3;
 /** ~1-4 samples/s on this machine's SwiftShader (measured by the app): trained only with E2E_FULL=1. */
@@ -389,6 +390,27 @@ try {
         (await pg(() => window.playground.layerShapes().length)) === before,
         await page.textContent('#model-note'),
       );
+      // An .onnx file exported by PyTorch (the @cnn/onnx fixture): its outputs on the fixture's input must be
+      // PyTorch's. The input is [2, 1, 28, 28]: with one channel, NCHW and NHWC hold the same values.
+      const fixture = JSON.parse(readFileSync(join(onnxFixtures, 'convnet_opset13.json'), 'utf8'));
+      await page.setInputFiles('#model-files', join(onnxFixtures, 'convnet_opset13.onnx'));
+      await page.waitForFunction(
+        () => document.querySelector('#model-note')?.textContent.startsWith("Loaded 'convnet_opset13'"),
+        null,
+        { timeout: 30_000 },
+      );
+      const got = await pg(([v, n]) => window.playground.outputs(v, n), [fixture.input.data, fixture.input.shape[0]]);
+      const worst = Math.max(...got.map((g, i) => Math.abs(g - fixture.output.data[i])));
+      check(
+        'load .onnx (PyTorch export): outputs match PyTorch',
+        got.length === fixture.output.data.length && worst < 1e-4,
+        `${await page.textContent('#model-note')}; largest difference ${worst.toExponential(2)}`,
+      );
+      await page.click('#tab-maps');
+      await page.waitForSelector('#view-maps canvas');
+      const maps = await canvasesDrawn('#view-maps canvas');
+      check('the imported model gets the views (feature maps)', maps.count > 2 && maps.blank.length === 0, `${maps.count} layers`);
+      await page.click('#tab-model');
     }
     if (view === 'maps') await page.locator('#inside').screenshot({ path: join(out, 'feature-maps.png') });
     if (view === 'window') await page.locator('#inside').screenshot({ path: join(out, 'window.png') });

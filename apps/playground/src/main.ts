@@ -617,14 +617,14 @@ function renderModel(root: HTMLElement): void {
   const s = state.session!;
   const intro = document.createElement('p');
   intro.textContent =
-    'Load a model saved with @cnn (saveModel from @cnn/node writes model.json and weights.<id>.bin): pick both files together. Models that take 28×28×1 images and give 10 classes can also be trained here; every model gets the views.';
+    'Load a model saved with @cnn (saveModel from @cnn/node writes model.json and weights.<id>.bin: pick both files together) or an .onnx file (imported by @cnn/onnx; 4-D inputs become NHWC). Models that take 28×28×1 images and give 10 classes can also be trained here; every model gets the views.';
   const input = document.createElement('input');
   input.type = 'file';
   input.multiple = true;
-  input.accept = '.json,.bin';
+  input.accept = '.json,.bin,.onnx';
   input.id = 'model-files';
   const label = document.createElement('label');
-  label.append('Model files (model.json + weights .bin) ', input);
+  label.append('Model files (model.json + weights .bin, or .onnx) ', input);
   const note = document.createElement('p');
   note.id = 'model-note';
   note.setAttribute('aria-live', 'polite');
@@ -646,16 +646,24 @@ function renderModel(root: HTMLElement): void {
 }
 
 async function loadModelFiles(files: File[], note: HTMLElement): Promise<void> {
+  const onnx = files.find((f) => f.name.endsWith('.onnx'));
   const json = files.find((f) => f.name.endsWith('.json'));
   const bin = files.find((f) => f.name.endsWith('.bin'));
-  if (!json || !bin)
+  if (!onnx && (!json || !bin))
     throw new Error(
-      `pick model.json and its weights .bin together (got ${files.map((f) => f.name).join(', ') || 'nothing'})`,
+      `pick an .onnx file, or model.json and its weights .bin together (got ${files.map((f) => f.name).join(', ') || 'nothing'})`,
     );
-  const text = await json.text();
-  const bytes = new Uint8Array(await bin.arrayBuffer());
   await cnn.useBackend(state.session!.backend);
-  const model = await modelFromFiles(text, bytes, json.name);
+  let model: cnn.Model;
+  if (onnx) {
+    // @cnn/onnx is its own chunk, loaded only when an .onnx file is picked.
+    const { importOnnx } = await import('@cnn/onnx');
+    model = importOnnx(new Uint8Array(await onnx.arrayBuffer()), {
+      name: onnx.name.replace(/\.onnx$/, ''),
+    }).model;
+  } else {
+    model = await modelFromFiles(await json!.text(), new Uint8Array(await bin!.arrayBuffer()), json!.name);
+  }
   const shape = model.inputs[0]!.shape;
   const classes = model.outputs[0]!.shape.at(-1);
   const trainable = shape.join() === '28,28,1' && classes === 10 && model.outputs[0]!.shape.length === 1;
@@ -757,6 +765,18 @@ window.playground = {
   layerShapes: () =>
     state.session?.model.nodes.map((n) => ({ name: n.layer.name, shape: [...n.output.shape] })) ?? [],
   running: () => state.running,
+  /** The current model's first output for `n` samples given as flat NHWC values (e.g. a reference input). */
+  outputs: async (values: number[], n: number) => {
+    const s = state.session!;
+    return exclusive(async () => {
+      const x = cnn.tensor(Float32Array.from(values), [n, ...s.inputShape]);
+      const y = s.model.predict(x);
+      const data = Array.from(await y.data());
+      x.dispose();
+      y.dispose();
+      return data;
+    });
+  },
   /** Trains until the session's step count reaches `step`, then pauses (as the Pause button would). */
   trainUntil: (step: number) => {
     state.stopAtStep = step;

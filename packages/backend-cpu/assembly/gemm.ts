@@ -18,9 +18,14 @@ const MC = 128;
 /** Columns of C per block (the packed B block, KC*NC floats). */
 const NC = 512;
 
-/** Bytes the caller must reserve for the packed A and B blocks. */
-export const PACK_A_BYTES: i32 = MC * KC * 4;
-export const PACK_B_BYTES: i32 = KC * NC * 4;
+const PACK_A_BYTES: i32 = MC * KC * 4;
+const PACK_B_BYTES: i32 = KC * NC * 4;
+const TILE_BYTES: i32 = MR * NR * 4;
+/**
+ * Bytes of scratch the caller reserves per thread (16-byte aligned): the packed A and B blocks and one
+ * finished tile. Nothing here is static, so threads sharing this module's memory never share scratch.
+ */
+export const SCRATCH_BYTES: i32 = PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
 
 /** Rows [i0, i0+mc) x depth [p0, p0+kc) of A into MR-row panels, k-major, the last panel zero-padded. */
 function packA(a: usize, rs: i32, cs: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
@@ -81,12 +86,12 @@ function packB(b: usize, rs: i32, cs: i32, p0: i32, kc: i32, j0: i32, nc: i32, d
   }
 }
 
-/** A finished 4 x 8 tile, for the clipped store of edge tiles. */
-const tile = memory.data(MR * NR * 4, 16);
-
-/** Stores (or adds, with `add`) one row of a tile: 8 values, or the first `cols` of them. */
+/**
+ * Stores (or adds, with `add`) one row of a tile: 8 values, or the first `cols` of them (through `tile`,
+ * the thread's scratch for one finished tile).
+ */
 @inline
-function storeRow(c: usize, lo: v128, hi: v128, cols: i32, add: bool, row: i32): void {
+function storeRow(c: usize, lo: v128, hi: v128, cols: i32, add: bool, row: i32, tile: usize): void {
   if (cols == NR) {
     if (add) {
       v128.store(c, f32x4.add(v128.load(c), lo));
@@ -108,7 +113,17 @@ function storeRow(c: usize, lo: v128, hi: v128, cols: i32, add: bool, row: i32):
 }
 
 /** Every MR x NR tile of an mc x nc block of C from the packed blocks; `add` adds into C. */
-function macroKernel(mc: i32, nc: i32, kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, add: bool): void {
+function macroKernel(
+  mc: i32,
+  nc: i32,
+  kc: i32,
+  pa: usize,
+  pb: usize,
+  c: usize,
+  ldc: i32,
+  add: bool,
+  tile: usize,
+): void {
   const ldcb = <usize>ldc << 2;
   for (let j = 0; j < nc; j += NR) {
     const cols = min(NR, nc - j);
@@ -140,18 +155,20 @@ function macroKernel(mc: i32, nc: i32, kc: i32, pa: usize, pb: usize, c: usize, 
         b += NR << 2;
       }
       const ct = c + ((<usize>i * ldc + j) << 2);
-      storeRow(ct, c0l, c0h, cols, add, 0);
-      if (rows > 1) storeRow(ct + ldcb, c1l, c1h, cols, add, 1);
-      if (rows > 2) storeRow(ct + 2 * ldcb, c2l, c2h, cols, add, 2);
-      if (rows > 3) storeRow(ct + 3 * ldcb, c3l, c3h, cols, add, 3);
+      storeRow(ct, c0l, c0h, cols, add, 0, tile);
+      if (rows > 1) storeRow(ct + ldcb, c1l, c1h, cols, add, 1, tile);
+      if (rows > 2) storeRow(ct + 2 * ldcb, c2l, c2h, cols, add, 2, tile);
+      if (rows > 3) storeRow(ct + 3 * ldcb, c3l, c3h, cols, add, 3, tile);
     }
   }
 }
 
 /**
  * C (m x n, row-major with row stride `ldc`) = A (m x k) · B (k x n), or C += A · B with `accumulate`.
- * A's element (i, p) is at `a + 4 (i·rsa + p·csa)`, B's likewise. `packs` points at PACK_A_BYTES +
- * PACK_B_BYTES of scratch, 16-byte aligned.
+ * A's element (i, p) is at `a + 4 (i·rsa + p·csa)`, B's likewise. `packs` points at SCRATCH_BYTES of
+ * this thread's scratch, 16-byte aligned. Every element of C is summed in the same order (depth blocks of
+ * KC, then p within a block) whatever rows or columns a call covers, so splitting C between threads gives
+ * bit-identical results.
  */
 export function gemm(
   m: i32,
@@ -170,6 +187,7 @@ export function gemm(
 ): void {
   const pa = packs;
   const pb = packs + PACK_A_BYTES;
+  const tile = pb + PACK_B_BYTES;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
@@ -180,7 +198,7 @@ export function gemm(
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = min(MC, m - i0);
         packA(a, rsa, csa, i0, mc, p0, kc, pa);
-        macroKernel(mc, nc, kc, pa, pb, c + ((<usize>i0 * ldc + j0) << 2), ldc, add);
+        macroKernel(mc, nc, kc, pa, pb, c + ((<usize>i0 * ldc + j0) << 2), ldc, add, tile);
       }
     }
   }

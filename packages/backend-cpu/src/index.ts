@@ -15,13 +15,21 @@ import { matMul } from './kernels/matmul.js';
 import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
-import { wasmAvailable } from './wasm.js';
+import { hardwareThreads } from './threads.js';
+import { DEFAULT_MIN_PART_WORK, ensureThreads, threadsReady, wasmAvailable, withThreads } from './wasm.js';
 
 /** The CPU backend: the whole contract, optional kernels included. */
 export type CpuBackend = Backend<Float32Array> &
   OptionalKernels<Float32Array> & {
     /** The GEMM engine this instance uses. */
     readonly gemm: GemmEngine;
+    /** Threads its GEMMs may use, the calling thread included. */
+    readonly threads: number;
+    /**
+     * Resolves once its worker threads have booted. Until then GEMMs run on the threads that are up (the
+     * results are the same); benchmarks and tests that must see every thread wait for this.
+     */
+    whenThreadsReady(): Promise<void>;
   };
 
 /** Options of `cpu()`. */
@@ -32,6 +40,36 @@ export interface CpuOptions {
    * fallback). Asking for 'wasm' where it cannot run is an error.
    */
   gemm?: GemmEngine;
+  /**
+   * Threads the SIMD GEMM (under matMul and the convolutions) may use, the calling thread included. The
+   * default is one per core where worker threads with shared WebAssembly memory run (Node; a browser page
+   * that is cross-origin isolated), else 1. Results are bit-identical for every thread count. Asking for
+   * more than 1 where threads cannot run is an error. Backends share one pool of worker threads.
+   */
+  threads?: number;
+  /**
+   * The least work (multiply-adds) worth a thread's part of a GEMM (default 2^18): smaller GEMMs run on
+   * fewer threads. 0 splits every GEMM (tests use it to put the threaded path under small cases).
+   */
+  minWorkPerThread?: number;
+}
+
+/** The thread count for `cpu()`: the option checked, or the default (one per core where threads run). */
+function chooseThreads(engine: GemmEngine, asked: number | undefined): number {
+  if (asked === undefined) {
+    if (engine !== 'wasm') return 1;
+    const threads = hardwareThreads();
+    return ensureThreads(threads) === null ? threads : 1;
+  }
+  if (!Number.isInteger(asked) || asked < 1)
+    throw new Error(`cpu: threads must be a positive integer, got ${String(asked)}`);
+  if (asked > 1) {
+    if (engine !== 'wasm')
+      throw new Error(`cpu: threads: ${asked} needs gemm 'wasm' (the TypeScript GEMM is single-threaded)`);
+    const why = ensureThreads(asked);
+    if (why) throw new Error(`cpu: threads: ${asked} cannot run here: ${why}; use cpu({ threads: 1 })`);
+  }
+  return asked;
 }
 
 /** A fresh CPU backend with its own buffer bookkeeping. */
@@ -45,6 +83,10 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
       `cpu: the WebAssembly SIMD GEMM cannot run here (${wasm.reason}); use cpu({ gemm: 'js' })`,
     );
   }
+  const threads = chooseThreads(engine, options.threads);
+  const minWork = options.minWorkPerThread ?? DEFAULT_MIN_PART_WORK;
+  if (typeof minWork !== 'number' || !(minWork >= 0))
+    throw new Error(`cpu: minWorkPerThread must be a number >= 0, got ${String(minWork)}`);
   // Every buffer this backend handed out and that was not disposed yet: uploads and kernel outputs.
   const live = new Set<Float32Array>();
   const track = (data: Float32Array): Float32Array => {
@@ -52,11 +94,14 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     return data;
   };
   /** Runs a kernel on this backend's GEMM and tracks its output. */
-  const run = (kernel: () => Float32Array): Float32Array => track(withGemmEngine(engine, kernel));
+  const run = (kernel: () => Float32Array): Float32Array =>
+    track(withGemmEngine(engine, () => withThreads(threads, minWork, kernel)));
 
   return {
     name: 'cpu',
     gemm: engine,
+    threads,
+    whenThreadsReady: () => threadsReady(threads),
 
     upload: (values) => track(values.slice()),
     read: (data) => Promise.resolve(data.slice()),

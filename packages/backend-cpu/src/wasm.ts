@@ -5,19 +5,24 @@
  */
 
 import type { GemmArgs } from './gemm.js';
-import { gemmWasmBase64 } from './generated/gemm-wasm.js';
+import { gemmSharedWasmBase64, gemmWasmBase64 } from './generated/gemm-wasm.js';
+import { ThreadPool } from './threads.js';
 
 // The few WebAssembly and base64 globals used here, declared so the package needs neither DOM nor Node
 // typings (every JavaScript engine this library runs on has them).
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 };
 declare function atob(data: string): string;
 
 /** The module's exports (assembly/gemm.ts). */
 export interface WasmKernels {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
   gemm(
     m: number,
     n: number,
@@ -36,21 +41,47 @@ export interface WasmKernels {
   heapBase(): number;
   im2col(...args: number[]): void;
   col2im(...args: number[]): void;
-  PACK_A_BYTES: { value: number };
-  PACK_B_BYTES: { value: number };
+  SCRATCH_BYTES: { value: number };
 }
 
-let loaded: WasmKernels | null | undefined;
+interface Loaded {
+  kernels: WasmKernels;
+  memory: WasmMemory;
+  /** The compiled module and whether its memory is shared (then worker threads can run it too). */
+  module: object;
+  shared: boolean;
+}
+
+let loaded: Loaded | null | undefined;
 let loadError = '';
 
-/** The module, compiled once; null where WebAssembly SIMD is not available (the reason: `wasmError`). */
-function gemmModule(): WasmKernels | null {
+const compile = (base64: string) =>
+  new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
+
+/**
+ * The module, compiled once (synchronously: it is a few KB, under browsers' main-thread limit): the build
+ * on a shared memory where SharedArrayBuffer exists, else the one with its own memory. Null where
+ * WebAssembly SIMD is not available (the reason: `wasmAvailable`).
+ */
+function load(): Loaded | null {
   if (loaded !== undefined) return loaded;
   try {
-    const bytes = Uint8Array.from(atob(gemmWasmBase64), (ch) => ch.charCodeAt(0));
-    // Synchronous compile: the module is ~2 KB, under browsers' main-thread limit for it.
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: () => {} } });
-    loaded = instance.exports as unknown as WasmKernels;
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+    if (typeof SharedArrayBuffer !== 'undefined' && isolated) {
+      try {
+        const module = compile(gemmSharedWasmBase64);
+        const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+        const { exports } = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } });
+        loaded = { kernels: exports as unknown as WasmKernels, memory, module, shared: true };
+        return loaded;
+      } catch {
+        // no shared WebAssembly memory here: the single-threaded build below
+      }
+    }
+    const module = compile(gemmWasmBase64);
+    const { exports } = new WebAssembly.Instance(module, { env: { abort: () => {} } });
+    const memory = exports.memory as WasmMemory;
+    loaded = { kernels: exports as unknown as WasmKernels, memory, module, shared: false };
   } catch (error) {
     loaded = null;
     loadError = (error as Error).message;
@@ -60,28 +91,93 @@ function gemmModule(): WasmKernels | null {
 
 /** Whether the SIMD GEMM runs here, and why not. */
 export function wasmAvailable(): { available: boolean; reason?: string } {
-  return gemmModule() ? { available: true } : { available: false, reason: loadError };
+  return load() ? { available: true } : { available: false, reason: loadError };
+}
+
+// ---- threads ----
+
+let pool: ThreadPool | null = null;
+let poolError = '';
+/** Threads (the caller's included) the kernels in force may use, and the least work per part: `withThreads`. */
+let threadsInForce = 1;
+let minPartWork = 1 << 18;
+
+/**
+ * Makes sure `threads - 1` workers exist in the process's one pool (they start in the background: until
+ * they are up, GEMMs run on fewer threads, with the same results). Returns null, or why threads cannot run.
+ */
+export function ensureThreads(threads: number): string | null {
+  if (threads <= 1) return null;
+  const mod = load();
+  if (!mod) return `the WebAssembly SIMD module does not load (${loadError})`;
+  if (!mod.shared)
+    return 'WebAssembly shared memory is not available here (in a browser: the page must be cross-origin isolated)';
+  if (!pool && !poolError) {
+    const created = ThreadPool.create(mod.module, mod.memory);
+    if (typeof created === 'string') poolError = created;
+    else pool = created;
+  }
+  if (!pool) return poolError;
+  pool.grow(threads - 1);
+  return null;
+}
+
+/** Resolves once `threads - 1` workers of the pool have booted (immediately for 1 thread). */
+export async function threadsReady(threads: number): Promise<void> {
+  while (pool && threads > 1 && pool.ready(threads - 1) < Math.min(threads - 1, pool.size))
+    await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 /**
+ * The default least work (multiply-adds) per thread's part of a GEMM: waking a worker costs from well under
+ * a microsecond (spinning) to ~30 µs (asleep), and 2^18 multiply-adds take ~10 µs at 50 GFLOP/s.
+ */
+export const DEFAULT_MIN_PART_WORK = 1 << 18;
+
+/**
+ * Runs `fn` with GEMMs split over up to `threads` threads, each part at least `minWork` multiply-adds
+ * (kernels run synchronously, one at a time).
+ */
+export function withThreads<T>(threads: number, minWork: number, fn: () => T): T {
+  const previous = [threadsInForce, minPartWork] as const;
+  threadsInForce = threads;
+  minPartWork = minWork;
+  try {
+    return fn();
+  } finally {
+    [threadsInForce, minPartWork] = previous;
+  }
+}
+
+let splitCount = 0;
+/** How many GEMMs ran split over several threads so far (for tests that must see the threaded path). */
+export const splitGemms = () => splitCount;
+
+// ---- the heap ----
+
+/**
  * The module's linear memory as a bump allocator for one kernel call: `reset`, then `put`/`alloc` regions
- * (16-byte aligned, after the packing scratch), call the module, `read` results out.
+ * (16-byte aligned, after every thread's GEMM scratch), call the module, `read` results out.
  */
 export class WasmHeap {
   private top = 0;
-  constructor(readonly mod: WasmKernels) {}
-  /** Where the GEMM's packing scratch lives (always at the start). */
-  get packs(): number {
-    return (this.mod.heapBase() + 15) & ~15;
+  readonly mod: WasmKernels;
+  constructor(private readonly loaded: Loaded) {
+    this.mod = loaded.kernels;
+  }
+  /** Thread t's GEMM scratch (the calling thread is 0). */
+  scratch(t: number): number {
+    const base = (this.mod.heapBase() + 15) & ~15;
+    return base + t * ((this.mod.SCRATCH_BYTES.value + 15) & ~15);
   }
   reset(): void {
-    this.top = this.packs + this.mod.PACK_A_BYTES.value + this.mod.PACK_B_BYTES.value;
+    this.top = this.scratch(1 + (pool?.size ?? 0));
   }
   /** A region of `floats` float32s (zero-filled with `zero`); returns its byte offset. */
   alloc(floats: number, zero = false): number {
     const at = (this.top + 15) & ~15;
     this.top = at + floats * 4;
-    const memory = this.mod.memory;
+    const memory = this.loaded.memory;
     if (this.top > memory.buffer.byteLength)
       memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / 65536));
     if (zero) this.f32().fill(0, at >> 2, (at >> 2) + floats);
@@ -99,7 +195,77 @@ export class WasmHeap {
   }
   /** A view of the whole memory (made anew: growing the memory detaches old views). */
   f32(): Float32Array {
-    return new Float32Array(this.mod.memory.buffer);
+    return new Float32Array(this.loaded.memory.buffer);
+  }
+
+  /**
+   * The module's `gemm` (byte offsets, strides in elements), split over the threads in force: C's rows (or
+   * its columns, when it has few rows) are cut into contiguous parts, one per thread. Each element of C is
+   * still summed in the same order, so the result is bit-identical for every thread count.
+   */
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsa: number,
+    csa: number,
+    b: number,
+    rsb: number,
+    csb: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void {
+    const wanted = Math.min(threadsInForce, Math.floor((m * n * k) / Math.max(1, minPartWork)));
+    const threads = wanted > 1 && pool ? 1 + pool.ready(wanted - 1) : 1;
+    if (threads === 1) {
+      this.mod.gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, this.scratch(0));
+      return;
+    }
+    // Split the longer side of C, in whole micro-kernel tiles (4 rows, 8 columns).
+    const byRows = m >= n;
+    const [length, unit] = byRows ? [m, 4] : [n, 8];
+    const step = Math.ceil(length / threads / unit) * unit;
+    const parts: number[][] = [];
+    for (let t = 0, from = 0; from < length; t++, from += step) {
+      const size = Math.min(step, length - from);
+      parts.push(
+        byRows
+          ? [
+              size,
+              n,
+              k,
+              a + from * rsa * 4,
+              rsa,
+              csa,
+              b,
+              rsb,
+              csb,
+              c + from * ldc * 4,
+              ldc,
+              accumulate,
+              this.scratch(t),
+            ]
+          : [
+              m,
+              size,
+              k,
+              a,
+              rsa,
+              csa,
+              b + from * csb * 4,
+              rsb,
+              csb,
+              c + from * 4,
+              ldc,
+              accumulate,
+              this.scratch(t),
+            ],
+      );
+    }
+    pool!.run(parts, (args) => this.mod.gemm(...(args as Parameters<WasmKernels['gemm']>)));
+    splitCount++;
   }
 }
 
@@ -107,7 +273,7 @@ let heap: WasmHeap | null = null;
 
 /** The module and its heap; call only where `wasmAvailable()`. */
 export function wasmHeap(): WasmHeap {
-  heap ??= new WasmHeap(gemmModule()!);
+  heap ??= new WasmHeap(load()!);
   heap.reset();
   return heap;
 }
@@ -127,7 +293,7 @@ export function wasmGemm(args: GemmArgs): void {
   const cOff = accumulate
     ? h.put(c.data.subarray(c.offset, c.offset + spanC) as Float32Array)
     : h.alloc(spanC);
-  h.mod.gemm(
+  h.gemm(
     m,
     n,
     k,
@@ -140,7 +306,6 @@ export function wasmGemm(args: GemmArgs): void {
     cOff,
     ldc,
     accumulate ? 1 : 0,
-    h.packs,
   );
   const heapC = h.f32();
   if (ldc === n) {

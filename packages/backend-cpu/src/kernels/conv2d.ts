@@ -212,24 +212,10 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
       const c = yp + (row0 * outC + group * ocg) * 4;
       const b = wp + group * ocg * 4;
       if (isPointwise(g)) {
-        heap.mod.gemm(
-          count,
-          ocg,
-          cols,
-          xp + (row0 * g.inC + group * g.cg) * 4,
-          g.inC,
-          1,
-          b,
-          outC,
-          1,
-          c,
-          outC,
-          0,
-          heap.packs,
-        );
+        heap.gemm(count, ocg, cols, xp + (row0 * g.inC + group * g.cg) * 4, g.inC, 1, b, outC, 1, c, outC, 0);
       } else {
         heap.mod.im2col(xp, ...windowArgs(g, group), row0, count, colp);
-        heap.mod.gemm(count, ocg, cols, colp, cols, 1, b, outC, 1, c, outC, 0, heap.packs);
+        heap.gemm(count, ocg, cols, colp, cols, 1, b, outC, 1, c, outC, 0);
       }
     }
   }
@@ -250,7 +236,7 @@ function wasmConv2dBackpropInput(dy: T, filter: T, g: ConvGeometry, size: number
     for (let group = 0; group < g.groups; group++) {
       const a = dyp + (row0 * outC + group * ocg) * 4;
       // W_rowᵀ: element (oc, col) of group g is filter[col * outC + g*OCg + oc].
-      heap.mod.gemm(count, cols, ocg, a, outC, 1, wp + group * ocg * 4, 1, outC, colp, cols, 0, heap.packs);
+      heap.gemm(count, cols, ocg, a, outC, 1, wp + group * ocg * 4, 1, outC, colp, cols, 0);
       heap.mod.col2im(colp, ...windowArgs(g, group), row0, count, dxp);
     }
   }
@@ -275,10 +261,10 @@ function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): F
       if (isPointwise(g)) {
         // X_colᵀ read straight from x: element (c, pixel) is x[pixel * inC + g*Cg + c].
         const a = xp + (row0 * g.inC + group * g.cg) * 4;
-        heap.mod.gemm(cols, ocg, count, a, 1, g.inC, b, outC, 1, c, outC, add, heap.packs);
+        heap.gemm(cols, ocg, count, a, 1, g.inC, b, outC, 1, c, outC, add);
       } else {
         heap.mod.im2col(xp, ...windowArgs(g, group), row0, count, colp);
-        heap.mod.gemm(cols, ocg, count, colp, 1, cols, b, outC, 1, c, outC, add, heap.packs);
+        heap.gemm(cols, ocg, count, colp, 1, cols, b, outC, 1, c, outC, add);
       }
     }
   }

@@ -461,6 +461,9 @@ function sampleWeights(
   });
 }
 
+const classifies = (loss: ResolvedLoss) =>
+  loss.name === 'softmaxCrossEntropy' || loss.name === 'binaryCrossEntropy';
+
 /** Loss and metric sums over the samples (and positions) of an epoch or an evaluation. */
 class Tally {
   samples = 0;
@@ -484,6 +487,9 @@ class Tally {
       this.positions[o]! += positions[o]!;
     }
   }
+  accuracy(output: number): number {
+    return this.hits[output]! / this.positions[output]!;
+  }
   totalLoss(): number {
     return this.loss.reduce((a, b) => a + b, 0) / this.samples;
   }
@@ -491,7 +497,10 @@ class Tally {
     return this.loss.map((l, o) => ({
       name: model.outputs[o]!.node.layer.name,
       loss: l / this.samples,
-      ...(withAccuracy ? { accuracy: this.hits[o]! / this.positions[o]! } : {}),
+      // A regression head's "accuracy" means nothing: per output, only classification losses report it.
+      ...(withAccuracy && (this.loss.length === 1 || classifies(compiled.losses[o]!))
+        ? { accuracy: this.accuracy(o) }
+        : {}),
       ...(compiled.topK ? { topKAccuracy: this.topK[o]! / this.positions[o]! } : {}),
     }));
   }
@@ -873,9 +882,7 @@ export async function fit(
 
 function isIterable(value: unknown): value is Dataset {
   return (
-    value !== null &&
-    typeof value === 'object' &&
-    (Symbol.asyncIterator in value || Symbol.iterator in value)
+    value !== null && typeof value === 'object' && (Symbol.asyncIterator in value || Symbol.iterator in value)
   );
 }
 
@@ -1035,7 +1042,7 @@ async function evaluateBatches(
   const outputs = tally.outputs(model, compiled, true);
   return {
     loss: tally.totalLoss(),
-    accuracy: outputs[0]!.accuracy!,
+    accuracy: tally.accuracy(0),
     ...(compiled.topK ? { topKAccuracy: outputs[0]!.topKAccuracy } : {}),
     ...(model.outputs.length > 1 ? { outputs } : {}),
   };

@@ -522,6 +522,15 @@ describe('multi-output models', () => {
     expect(result.outputs![0]!.loss).toBeCloseTo(ce, 6);
     expect(result.outputs![1]!.loss).toBeCloseTo(huber, 6);
     expect(result.loss).toBeCloseTo(ce + huber, 6);
+    // The classification head reports accuracy (a host count); the regression head none.
+    const truth = await y.data();
+    const rows = await logits!.data();
+    const hits = Array.from(truth).filter((c, i) => {
+      const row = Array.from(rows.subarray(i * CLASSES, (i + 1) * CLASSES));
+      return row[c]! === Math.max(...row);
+    }).length;
+    expect(result.outputs![0]!.accuracy).toBeCloseTo(hits / 8, 6);
+    expect(result.outputs![1]!.accuracy).toBeUndefined();
     await expect(model.evaluate(x, y)).rejects.toThrow(
       "evaluate: model 'heads' has 2 output(s), got 1 targets",
     );

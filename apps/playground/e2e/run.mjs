@@ -4,7 +4,15 @@
 // reloads the model, switches backend mid-training (the weights must survive), and takes screenshots.
 // `node e2e/run.mjs [--docs]`: --docs also copies a few screenshots to docs/playground/.
 import { strict as assert } from 'node:assert';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +26,8 @@ const docs = join(here, '..', '..', '..', 'docs', 'playground');
 const onnxFixtures = join(here, '..', '..', '..', 'packages', 'onnx', 'test', 'fixtures', 'torch');
 const STEPS = Number(process.env.E2E_STEPS ?? 15);
 const QUICK = 3;
-/** ~1-4 samples/s on this machine's SwiftShader (measured by the app): trained only with E2E_FULL=1. */
-const SLOW = ['gpujs', 'tfjs-webgpu'];
+/** ~1 sample/s on this machine's SwiftShader WebGPU (measured by the app): trained only with E2E_FULL=1. */
+const SLOW = ['tfjs-webgpu'];
 // E2E_BACKENDS=cpu,gpujs limits the per-backend training to those (for trying one backend).
 const only = process.env.E2E_BACKENDS?.split(',');
 if (!existsSync(join(dist, 'index.html')) || !existsSync(join(dist, 'generated', 'digits.json'))) {
@@ -166,8 +174,8 @@ try {
       );
     }
   }
+  await page.locator('#backends').screenshot({ path: join(out, 'backends.png') });
   await useBackend('cpu');
-  await page.locator('#train').screenshot({ path: join(out, 'train.png') });
 
   // Switch backend mid-training: the weights arrive intact and training goes on.
   const other = available.find((n) => n === 'tfjs-webgl') ?? available.find((n) => n !== 'cpu');
@@ -399,7 +407,10 @@ try {
         null,
         { timeout: 30_000 },
       );
-      const got = await pg(([v, n]) => window.playground.outputs(v, n), [fixture.input.data, fixture.input.shape[0]]);
+      const got = await pg(
+        ([v, n]) => window.playground.outputs(v, n),
+        [fixture.input.data, fixture.input.shape[0]],
+      );
       const worst = Math.max(...got.map((g, i) => Math.abs(g - fixture.output.data[i])));
       check(
         'load .onnx (PyTorch export): outputs match PyTorch',
@@ -409,12 +420,30 @@ try {
       await page.click('#tab-maps');
       await page.waitForSelector('#view-maps canvas');
       const maps = await canvasesDrawn('#view-maps canvas');
-      check('the imported model gets the views (feature maps)', maps.count > 2 && maps.blank.length === 0, `${maps.count} layers`);
+      check(
+        'the imported model gets the views (feature maps)',
+        maps.count > 2 && maps.blank.length === 0,
+        `${maps.count} layers`,
+      );
       await page.click('#tab-model');
     }
     if (view === 'maps') await page.locator('#inside').screenshot({ path: join(out, 'feature-maps.png') });
     if (view === 'window') await page.locator('#inside').screenshot({ path: join(out, 'window.png') });
   }
+
+  // For the docs: a longer run on cpu, with test accuracy and the confusion matrix (every 50 steps).
+  if (process.argv.includes('--docs')) {
+    await page.click('#tab-model');
+    await page.click('#view-model button');
+    await page.waitForFunction(
+      () => window.playground.step() === 0 && window.playground.layerShapes().length === 9,
+    );
+    await trainUntil(300, 600);
+    const test = await pg(() => window.playground.testHistory());
+    results.docsRun = { steps: 300, testAccuracy: test };
+    log(`docs run: test accuracy ${test.map(([k, a]) => `${k}: ${(a * 100).toFixed(1)}%`).join(', ')}`);
+  }
+  await page.locator('#train').screenshot({ path: join(out, 'train.png') });
 
   // Phone width: nothing wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 });
@@ -435,7 +464,15 @@ try {
 }
 if (process.argv.includes('--docs')) {
   mkdirSync(docs, { recursive: true });
-  for (const f of ['train.png', 'draw.png', 'window.png', 'formula.png', 'stroke.png', 'phone.png'])
+  for (const f of [
+    'backends.png',
+    'train.png',
+    'draw.png',
+    'window.png',
+    'formula.png',
+    'stroke.png',
+    'phone.png',
+  ])
     copyFileSync(join(out, f), join(docs, f));
 }
 log(

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { reference } from '@cnn/backend-reference';
 import { cpu } from '@cnn/backend-cpu';
+import { reference } from '@cnn/backend-reference';
 import * as cnn from '@cnn/core';
 import { describe, expect, it } from 'vitest';
 

@@ -164,12 +164,13 @@ try {
     );
     if (name === 'cpu') cpuLosses = losses;
     else {
-      const worst = Math.max(
-        ...losses.map((l, i) => (i < cpuLosses.length ? Math.abs(l - cpuLosses[i]) : 0)),
-      );
+      // The first QUICK steps, where both runs hold nearly the same weights: float32 rounding in LeNet-5's
+      // sums (a few hundred terms) moves a mean cross-entropy of ~2.3 by ~1e-6; 1e-4 leaves a margin for
+      // GPU exp/log. Later steps drift apart (Adam amplifies tiny gradient differences), so they are not compared.
+      const worst = Math.max(...losses.slice(0, QUICK).map((l, i) => Math.abs(l - cpuLosses[i])));
       check(
-        `${name}: every step's loss matches cpu's`,
-        worst < 2e-3,
+        `${name}: the first ${QUICK} steps' losses match cpu's`,
+        worst < 1e-4,
         `largest difference ${worst.toExponential(2)}`,
       );
     }

@@ -168,6 +168,8 @@ describe('earlyStopping', () => {
     });
     const losses = probed.map((h) => h.valLoss!);
     const model = make();
+    model.ensureInitialized();
+    const live = cnn.memory().numTensors;
     const stopper = cnn.earlyStopping({ monitor: 'valLoss', patience: 10, restoreBestWeights: true });
     const history = await model.fit(x, y, {
       epochs: 6,
@@ -179,6 +181,8 @@ describe('earlyStopping', () => {
     const best = losses.indexOf(Math.min(...losses));
     expect(stopper.bestEpoch).toBe(best + 1);
     expect(await weights(model)).toEqual(perEpoch[best]);
+    // The split's tensors, the snapshots and every step's temporaries are gone; the weights were replaced.
+    expect(cnn.memory().numTensors).toBe(live);
   });
 
   it('refuses bad options up front', () => {

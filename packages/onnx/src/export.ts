@@ -181,6 +181,14 @@ class GraphExporter {
       'Concat',
       'Add',
       'OnnxOp',
+      'Conv2DTranspose',
+      'DepthwiseConv2D',
+      'SeparableConv2D',
+      'Reshape',
+      'ZeroPadding2D',
+      'Cropping2D',
+      'UpSampling2D',
+      'SpatialDropout2D',
     ]);
     const bad = this.model.layers.filter((l) => !known.has(l.className));
     if (bad.length) {
@@ -314,6 +322,8 @@ class GraphExporter {
       }
       case 'softmax':
         return this.softmax('Softmax', { name: x, layout }, rank - 1).name;
+      case 'relu6':
+        return this.emit('Clip', [x, this.scalar('zero', 0), this.scalar('six', 6)], []);
       default:
         throw new Error(`exportOnnx: activation '${name}' has no ONNX form`);
     }
@@ -475,8 +485,173 @@ class GraphExporter {
       case 'GlobalAveragePool':
       case 'GlobalMaxPool': {
         const pooled = this.emit(layer.className, [this.arranged(x, NCHW_HELD_NHWC).name], []);
+        if ((layer as unknown as { keepDims?: boolean }).keepDims)
+          return set({ name: pooled, layout: NCHW_HELD_NHWC });
         return set({ name: this.emit('Flatten', [pooled], [attr.int('axis', 1)]), layout: identity(2) });
       }
+      case 'Conv2DTranspose': {
+        const spec = layer.variables[0]!.spec.shape as [number, number, number, number];
+        const [kh, kw, outC, inC] = spec;
+        const strides = pairOf(config.strides, 1);
+        const dilations = pairOf(config.dilations, 1);
+        const inputs = [
+          this.arranged(x, NCHW_HELD_NHWC).name,
+          // [kh, kw, out, in] -> ONNX ConvTranspose's [in, out, kh, kw].
+          this.initializer(
+            `${layer.name}.weight`,
+            [inC, outC, kh, kw],
+            permute(this.weight(layer, 0), spec, [3, 2, 0, 1]),
+          ),
+        ];
+        if (layer.variables[1])
+          inputs.push(this.initializer(`${layer.name}.bias`, [outC], this.weight(layer, 1)));
+        const attributes = [
+          attr.ints('kernel_shape', [kh, kw]),
+          attr.ints('strides', strides),
+          attr.ints('dilations', dilations),
+          attr.ints('output_padding', pairOf(config.outputPadding, 0)),
+        ];
+        const padding = (config.padding ?? 'valid') as Padding;
+        if (padding === 'same' || padding === 'SAME_UPPER' || padding === 'SAME_LOWER') {
+          const mode = padding === 'SAME_LOWER' ? 'SAME_LOWER' : 'SAME_UPPER';
+          attributes.push({
+            name: 'auto_pad',
+            type: AttributeType.STRING,
+            s: new TextEncoder().encode(mode),
+          });
+        } else {
+          attributes.push(
+            attr.ints(
+              'pads',
+              this.convPads('Conv2DTranspose', padding, [1, 1], [kh, kw], strides, dilations),
+            ),
+          );
+        }
+        const y = this.emit('ConvTranspose', inputs, attributes);
+        return set({
+          name: this.activation((config.activation as string) ?? 'linear', y, NCHW_HELD_NHWC, 4),
+          layout: NCHW_HELD_NHWC,
+        });
+      }
+      case 'DepthwiseConv2D':
+      case 'SeparableConv2D': {
+        const spec = layer.variables[0]!.spec.shape as [number, number, number, number];
+        const [kh, kw, , mid] = spec;
+        const inC = node.inputs[0]!.shape[2]!;
+        const strides = pairOf(config.strides, 1);
+        const dilations = pairOf(config.dilations, 1);
+        const pads = this.convPads(
+          layer.className,
+          (config.padding ?? 'valid') as Padding,
+          node.inputs[0]!.shape,
+          [kh, kw],
+          strides,
+          dilations,
+        );
+        const separable = layer.className === 'SeparableConv2D';
+        // A depthwise conv is a conv with one group per input channel: HWIO [kh, kw, 1, C·m] -> OIHW [C·m, 1, kh, kw].
+        const inputs = [
+          this.arranged(x, NCHW_HELD_NHWC).name,
+          this.initializer(
+            `${layer.name}.depthwise`,
+            [mid, 1, kh, kw],
+            permute(this.weight(layer, 0), spec, [3, 2, 0, 1]),
+          ),
+        ];
+        const bias = layer.variables.find((v) => v.spec.name === 'bias');
+        if (bias && !separable)
+          inputs.push(this.initializer(`${layer.name}.bias`, bias.spec.shape, this.weights.get(bias.name)!));
+        let y = this.emit('Conv', inputs, [
+          attr.ints('kernel_shape', [kh, kw]),
+          attr.ints('strides', strides),
+          attr.ints('pads', pads),
+          attr.ints('dilations', dilations),
+          attr.int('group', inC),
+        ]);
+        if (separable) {
+          const pw = layer.variables[1]!.spec.shape as [number, number, number, number];
+          const pwInputs = [
+            y,
+            this.initializer(
+              `${layer.name}.pointwise`,
+              [pw[3], pw[2], 1, 1],
+              permute(this.weight(layer, 1), pw, [3, 2, 0, 1]),
+            ),
+          ];
+          if (bias)
+            pwInputs.push(
+              this.initializer(`${layer.name}.bias`, bias.spec.shape, this.weights.get(bias.name)!),
+            );
+          y = this.emit('Conv', pwInputs, [attr.ints('kernel_shape', [1, 1])]);
+        }
+        return set({
+          name: this.activation((config.activation as string) ?? 'linear', y, NCHW_HELD_NHWC, 4),
+          layout: NCHW_HELD_NHWC,
+        });
+      }
+      case 'Reshape': {
+        const input = this.arranged(x, identity(inRank));
+        const target = [0, ...(layer as unknown as { targetShape: number[] }).targetShape];
+        return set({
+          name: this.emit('Reshape', [input.name, this.ints(`${layer.name}.shape`, target)], []),
+          layout: identity(rank),
+        });
+      }
+      case 'ZeroPadding2D': {
+        const [[t, b], [l, r]] = (layer as unknown as { padding: [[number, number], [number, number]] })
+          .padding;
+        const input = this.arranged(x, NCHW_HELD_NHWC);
+        const inputs = [input.name, this.ints(`${layer.name}.pads`, [0, 0, t, l, 0, 0, b, r])];
+        if (this.opset < 11) inputs.pop();
+        return set({ name: this.emit('Pad', inputs, []), layout: NCHW_HELD_NHWC });
+      }
+      case 'Cropping2D': {
+        const [[t, b], [l, r]] = (layer as unknown as { cropping: [[number, number], [number, number]] })
+          .cropping;
+        const [h, w] = node.inputs[0]!.shape as [number, number];
+        const input = this.arranged(x, NCHW_HELD_NHWC);
+        const y = this.emit(
+          'Slice',
+          [
+            input.name,
+            this.ints(`${layer.name}.starts`, [t, l]),
+            this.ints(`${layer.name}.ends`, [h - b, w - r]),
+            this.ints(`${layer.name}.axes`, [2, 3]),
+          ],
+          [],
+        );
+        return set({ name: y, layout: NCHW_HELD_NHWC });
+      }
+      case 'UpSampling2D': {
+        const up = layer as unknown as { size: [number, number]; interpolation: 'nearest' | 'bilinear' };
+        const input = this.arranged(x, NCHW_HELD_NHWC);
+        const scales = this.initializer(
+          `${layer.name}.scales`,
+          [4],
+          Float32Array.of(1, 1, up.size[0], up.size[1]),
+        );
+        // Nearest repeats each pixel (asymmetric coordinates, floor); bilinear uses half-pixel centres.
+        const text = (name: string, value: string): AttributeProto => ({
+          name,
+          type: AttributeType.STRING,
+          s: new TextEncoder().encode(value),
+        });
+        const attributes =
+          up.interpolation === 'nearest'
+            ? [
+                text('mode', 'nearest'),
+                text('coordinate_transformation_mode', 'asymmetric'),
+                text('nearest_mode', 'floor'),
+              ]
+            : [text('mode', 'linear'), text('coordinate_transformation_mode', 'half_pixel')];
+        return set({
+          name: this.emit('Resize', [input.name, '', scales], attributes),
+          layout: NCHW_HELD_NHWC,
+        });
+      }
+      case 'SpatialDropout2D':
+        // The identity in inference, which is all an exported model does.
+        return set({ name: this.emit('Identity', [x.name], []), layout: x.layout });
       case 'BatchNorm': {
         const source = node.inputs[0]!.node.layer;
         if (this.folded.get(source) === layer) return set(x);

@@ -1,9 +1,11 @@
 import {
+  ActivationLayer,
   Add,
   AvgPool2D,
   BatchNorm,
   Concat,
   Conv2D,
+  Conv2DTranspose,
   Dense,
   Dropout,
   Flatten,
@@ -186,7 +188,7 @@ function attributes(node: NodeProto) {
 }
 
 /**
- * Reads an `.onnx` file into an @cnn `Model` on the current backend, trainable like any other. NCHW tensors
+ * Reads an `.onnx` file into an `@cnn` `Model` on the current backend, trainable like any other. NCHW tensors
  * are held NHWC (weights transposed once here, at load); every node becomes one of our layers where one
  * matches (Conv -> Conv2D, Gemm -> Dense, BatchNormalization -> BatchNorm, pools, activations, Concat, Add,
  * Dropout, LRN, Flatten) and an `OnnxOp` (a plain core op) otherwise; Transposes are absorbed into the
@@ -570,6 +572,10 @@ class GraphImporter {
           return c.float[0]!;
         };
         const attrs = { min: bound(1, 'min'), max: bound(2, 'max') };
+        if (attrs.min === 0 && attrs.max === 6) {
+          const relu6 = new ActivationLayer({ name: this.unique(this.current), activation: 'relu6' });
+          return this.setRuntime(node, this.apply(relu6, [x.sym]), x.layout);
+        }
         return this.setRuntime(node, this.op({ op: 'clip', attrs }, [x.sym]), x.layout);
       }
       case 'Softmax':
@@ -789,6 +795,19 @@ class GraphImporter {
     const padding = this.padding(a);
     // [C_in, C_out/group, kh, kw] -> [kh, kw, C_out/group, C_in]: the HWIO filter of the forward conv.
     const kernel = permute(w.float, w.shape, [2, 3, 1, 0]);
+    if (a.int('group', 1) === 1) {
+      const layer = new Conv2DTranspose({
+        name: this.unique(this.current),
+        filters: w.shape[1]!,
+        kernelSize: [w.shape[2]!, w.shape[3]!],
+        strides: this.pair(a, 'strides', 1),
+        dilations: this.pair(a, 'dilations', 1),
+        padding,
+        outputPadding: this.pair(a, 'output_padding', 0),
+        useBias: !!b,
+      });
+      return this.setRuntime(node, this.apply(layer, [x.sym], b ? [kernel, b.float] : [kernel]), x.layout);
+    }
     const kshape = [w.shape[2]!, w.shape[3]!, w.shape[1]!, w.shape[0]!];
     const params = [{ name: 'kernel', shape: kshape, trainable: w.initializer }];
     const operands: OnnxOperand[] = [{ input: 0 }, { param: 0 }];

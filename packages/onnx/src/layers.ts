@@ -25,7 +25,7 @@ import {
 } from '@cnn/core';
 
 /**
- * The plain ops an ONNX node becomes when no @cnn layer matches it (a Transpose, a Reshape to a computed
+ * The plain ops an ONNX node becomes when no `@cnn` layer matches it (a Transpose, a Reshape to a computed
  * shape, a broadcasting Mul by a constant, ...). Each runs core ops, so it differentiates and runs on any
  * backend like every other layer.
  */
@@ -69,7 +69,7 @@ export interface OnnxOpConfig {
 export type TargetDim = number | 'batch';
 
 /**
- * A plain core op as a layer (see `OnnxOpKind`): what an imported ONNX node becomes when no @cnn layer
+ * A plain core op as a layer (see `OnnxOpKind`): what an imported ONNX node becomes when no `@cnn` layer
  * matches it. Registered with core's `registerLayer`, so models holding it save and load in our format
  * once `@cnn/onnx` is imported.
  */

@@ -1,5 +1,15 @@
 import * as cnn from '@cnn/core';
-import { alexnet, densenet, googlenet, lenet5, resnet, vgg, zfnet } from '@cnn/models';
+import {
+  alexnet,
+  densenet,
+  googlenet,
+  lenet5,
+  mobilenetV1,
+  mobilenetV2,
+  resnet,
+  vgg,
+  zfnet,
+} from '@cnn/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, importOnnx } from '../src/index.js';
 import { agreement, nhwcToNchw, randomData, randomizeStatistics, runOrt, useCpu } from './helpers.js';
@@ -102,6 +112,16 @@ const zoo: { name: string; opset: number; build: () => cnn.Model }[] = [
         smallInput: true,
         seed: 10,
       }),
+  },
+  {
+    name: 'MobileNet v1 0.25 (depthwise convs)',
+    opset: 16,
+    build: () => mobilenetV1({ inputShape: [32, 32, 3], classes: 10, alpha: 0.25, seed: 11 }),
+  },
+  {
+    name: 'MobileNet v2 0.35 (ReLU6, inverted residuals)',
+    opset: 11,
+    build: () => mobilenetV2({ inputShape: [32, 32, 3], classes: 10, alpha: 0.35, seed: 12 }),
   },
 ];
 

@@ -94,7 +94,7 @@ const program = new Command()
   )
   .option(
     '--time-limit <minutes>',
-    'start no epoch that would end after this many minutes of training (0 = none)',
+    'stop training after this many minutes, mid-epoch if need be (0 = none)',
     nonNegative,
     0,
   )

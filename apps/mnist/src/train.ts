@@ -51,7 +51,7 @@ export interface MnistOptions {
   seed: number;
   /** Stop when validation accuracy has not improved for this many epochs (0 = never). */
   patience: number;
-  /** Start no epoch that would end after this many minutes of training (0 = no limit). */
+  /** Stop training after this many minutes, mid-epoch if need be (0 = no limit). */
   timeLimit: number;
   /** Channel multiplier of vgg-bn, resnet and mobilenet. */
   width: number;
@@ -236,15 +236,12 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
     accuracy: -1,
     weights: [] as { name: string; values: Float32Array; shape: number[] }[],
   };
-  let stoppedBy: MnistResult['stoppedBy'] = 'epochs';
+  // Widened on purpose: the batch callback below sets it, which TypeScript's narrowing cannot see.
+  let stoppedBy = 'epochs' as MnistResult['stoppedBy'];
+  const timeIsUp = () => stoppedBy === 'time limit';
   const tty = options.verbose && process.stdout.isTTY;
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    const elapsed = (performance.now() - trainStart) / 1000;
-    const lastEpoch = history.at(-1)?.seconds ?? 0;
-    if (options.timeLimit > 0 && elapsed + lastEpoch > options.timeLimit * 60) {
-      stoppedBy = 'time limit';
-      break;
-    }
+  const limitSeconds = options.timeLimit * 60;
+  for (let epoch = 1; epoch <= options.epochs && !timeIsUp(); epoch++) {
     optimizer.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
     // One fit call per epoch, so this loop owns the schedule, early stopping and the time limit.
     const [logs] = await model.fit(xTrain, yTrain, {
@@ -252,24 +249,28 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
       batchSize: options.batchSize,
       validationData: [xVal, yVal],
       augment,
-      callbacks: tty
-        ? {
-            onBatchEnd: (b) => {
-              if (b.batch % 20 === 0 || b.batch === b.batches) {
-                process.stdout.write(
-                  `\repoch ${epoch}/${options.epochs} batch ${b.batch}/${b.batches} loss ${b.loss.toFixed(4)} acc ${((b.accuracy ?? 0) * 100).toFixed(1)}% ${Math.round(b.samplesPerSecond)} samples/s   `,
-                );
-              }
-            },
+      callbacks: {
+        onBatchEnd: (b) => {
+          // The time limit stops mid-epoch; fit still validates the batches that epoch ran.
+          if (limitSeconds > 0 && (performance.now() - trainStart) / 1000 >= limitSeconds) {
+            model.stopTraining = true;
+            stoppedBy = 'time limit';
           }
-        : undefined,
+          if (tty && (b.batch % 20 === 0 || b.batch === b.batches)) {
+            process.stdout.write(
+              `\repoch ${epoch}/${options.epochs} batch ${b.batch}/${b.batches} loss ${b.loss.toFixed(4)} acc ${((b.accuracy ?? 0) * 100).toFixed(1)}% ${Math.round(b.samplesPerSecond)} samples/s   `,
+            );
+          }
+        },
+      },
     });
     const epochLogs = { ...logs!, epoch, epochs: options.epochs };
     history.push(epochLogs);
     if (tty) process.stdout.write('\r\x1b[K');
     const val = epochLogs.valAccuracy ?? 0;
+    const partial = timeIsUp() ? ' (cut by the time limit)' : '';
     log(
-      `epoch ${epoch}/${options.epochs}: loss ${epochLogs.loss.toFixed(4)}, train acc ${pct(epochLogs.accuracy ?? 0)} | validation loss ${(epochLogs.valLoss ?? 0).toFixed(4)}, acc ${pct(val)} | lr ${optimizer.learningRate.toPrecision(3)} | ${epochLogs.seconds.toFixed(0)} s, ${Math.round(epochLogs.samplesPerSecond)} samples/s`,
+      `epoch ${epoch}/${options.epochs}${partial}: loss ${epochLogs.loss.toFixed(4)}, train acc ${pct(epochLogs.accuracy ?? 0)} | validation loss ${(epochLogs.valLoss ?? 0).toFixed(4)}, acc ${pct(val)} | lr ${optimizer.learningRate.toPrecision(3)} | ${epochLogs.seconds.toFixed(0)} s, ${Math.round(epochLogs.samplesPerSecond)} samples/s`,
     );
     if (val > best.accuracy) {
       best = {

@@ -75,6 +75,26 @@ describe('the main job', () => {
     expect(saved.settings.validationSize).toBe(200);
   }, 120_000);
 
+  it('the time limit stops mid-epoch; that partial epoch is still validated, and test is still run once', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cnn-mnist-limit-'));
+    // 0.0001 minutes (6 ms) is over after the first batch.
+    const result = await trainMnist({
+      ...base,
+      trainSize: 9000,
+      validationSize: 100,
+      epochs: 3,
+      timeLimit: 0.0001,
+      pictures: false,
+      out,
+    });
+    expect(result.stoppedBy).toBe('time limit');
+    expect(result.epochsRun).toBe(1);
+    expect(result.bestEpoch).toBe(1);
+    expect(result.validationAccuracy).toBe(result.history[0]!.valAccuracy);
+    expect(result.testCount).toBe(1000);
+    expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(1000);
+  }, 120_000);
+
   it('needs a validation set', async () => {
     await expect(trainMnist({ ...base, validationSize: 0, out: '' })).rejects.toThrow(
       '--validation-size must be at least 1',

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { reference } from '@cnn/backend-reference';
 import * as cnn from '@cnn/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importOnnx, inspectOnnx } from '../src/index.js';
@@ -50,6 +51,28 @@ describe('models exported by torch.onnx.export (tools/onnx-torch) import and agr
       model.dispose();
     });
   }
+
+  it('an imported model runs on another backend too: the float64 reference backend agrees with onnxruntime-web', async () => {
+    const bytes = new Uint8Array(readFileSync(new URL('mobile_mix_opset11.onnx', dir)));
+    const fx = JSON.parse(readFileSync(new URL('mobile_mix_opset11.json', dir), 'utf8')) as TorchCase;
+    const previous = cnn.getBackend();
+    cnn.setBackend(reference());
+    try {
+      const { model } = importOnnx(bytes);
+      const [n, c, h, w] = fx.input.shape as [number, number, number, number];
+      const x = Float32Array.from(fx.input.data);
+      const ours = await model.predict(cnn.tensor(nchwToNhwc(x, fx.input.shape), [n, h, w, c])).data();
+      const ort = (await runOrt(bytes, { input: { data: x, dims: fx.input.shape } })).output!;
+      const result = agreement(ours, ort.data, x.length / n + model.countParams().total);
+      console.log(
+        `mobile_mix_opset11 on the reference backend: worst |ours - onnxruntime| = ${result.worst.toExponential(2)}`,
+      );
+      expect(result.pass).toBe(true);
+      model.dispose();
+    } finally {
+      cnn.setBackend(previous);
+    }
+  });
 
   it('an imported PyTorch model trains: a few SGD steps lower the loss, on the layers it was mapped to', async () => {
     const bytes = new Uint8Array(readFileSync(new URL('resnet_tiny_opset13.onnx', dir)));

@@ -52,39 +52,51 @@ function tapsPerOutput(
 
 /**
  * Scans every window in order and reports, per output pixel and channel, the first maximal input index
- * (-1 for a window with no real input position). NaN wins over numbers, so it propagates like in PyTorch.
+ * (-1 for a window with no real input position), and the maximum itself in `y` (0 for such a window).
+ * NaN wins over numbers, so it propagates like in PyTorch. The running maxima of one window's channels
+ * live in `y` itself, so the inner loop reads each input value once and never through the index.
  */
-function scanMax(x: T, attrs: Pool2DAttrs, out: Shape): Int32Array {
+function scanMax(x: T, attrs: Pool2DAttrs, out: Shape, y: Float32Array | null): Int32Array {
   const { batch, inH, inW, channels: C, outH, outW } = geometry(x.shape, out);
   const [kh, kw] = attrs.kernel;
   const rowTaps = tapsPerOutput(outH, attrs.strides[0], attrs.pads[0], kh, attrs.dilations[0], inH);
   const colTaps = tapsPerOutput(outW, attrs.strides[1], attrs.pads[1], kw, attrs.dilations[1], inW);
   const data = x.data;
   const arg = new Int32Array(batch * outH * outW * C);
+  const best = y ?? new Float32Array(C);
   let o = 0;
   for (let n = 0; n < batch; n++) {
     for (let ho = 0; ho < outH; ho++) {
       const rows = rowTaps[ho];
       for (let wo = 0; wo < outW; wo++) {
         const cols = colTaps[wo];
+        // Where this window's maxima go: its own slots of y, or the one window's scratch.
+        const m = y ? o : 0;
         if (rows.length === 0 || cols.length === 0) {
           arg.fill(-1, o, o + C);
+          best.fill(0, m, m + C);
           o += C;
           continue;
         }
         // The first tap starts every channel's running max; later taps replace it when larger, or NaN
         // (v !== v) over a number: NaN propagates, as in PyTorch.
         const first = ((n * inH + rows[0]) * inW + cols[0]) * C;
-        for (let c = 0; c < C; c++) arg[o + c] = first + c;
+        for (let c = 0; c < C; c++) {
+          arg[o + c] = first + c;
+          best[m + c] = data[first + c];
+        }
         for (let r = 0; r < rows.length; r++) {
           const rowBase = (n * inH + rows[r]) * inW;
           for (let t = r === 0 ? 1 : 0; t < cols.length; t++) {
             const base = (rowBase + cols[t]) * C;
             for (let c = 0; c < C; c++) {
               const v = data[base + c];
-              const cur = data[arg[o + c]];
+              const cur = best[m + c];
               // biome-ignore lint/suspicious/noSelfCompare: x !== x is the NaN test, inlined in the hot loop
-              if (v > cur || (v !== v && cur === cur)) arg[o + c] = base + c;
+              if (v > cur || (v !== v && cur === cur)) {
+                arg[o + c] = base + c;
+                best[m + c] = v;
+              }
             }
           }
         }
@@ -96,19 +108,29 @@ function scanMax(x: T, attrs: Pool2DAttrs, out: Shape): Int32Array {
 }
 
 export function maxPool(x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
-  const arg = scanMax(x, attrs, out);
-  const y = new Float32Array(arg.length);
-  const data = x.data;
-  // A window lying wholly in padding (only possible with unusual pads) yields 0.
-  for (let o = 0; o < arg.length; o++) y[o] = arg[o] < 0 ? 0 : data[arg[o]];
+  const y = new Float32Array(sizeOf(out));
+  scanMax(x, attrs, out, y);
   return y;
 }
 
-/** Each dy goes to the argmax of its window (first one on ties); windows may overlap, so sums accumulate. */
+/**
+ * Each dy goes to the argmax of its window (first one on ties). Windows that overlap (stride < kernel) can
+ * send several dy to one input: those sums accumulate in float64 and round once; otherwise each input gets
+ * at most one dy, stored as it is.
+ */
 export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
-  const dx = new Float64Array(sizeOf(out));
   const g = dy.data;
-  const arg = scanMax(x, attrs, dy.shape);
+  const arg = scanMax(x, attrs, dy.shape, null);
+  const [kh, kw] = attrs.kernel;
+  const disjoint =
+    attrs.strides[0] >= (kh - 1) * attrs.dilations[0] + 1 &&
+    attrs.strides[1] >= (kw - 1) * attrs.dilations[1] + 1;
+  if (disjoint) {
+    const dx = new Float32Array(sizeOf(out));
+    for (let o = 0; o < arg.length; o++) if (arg[o] >= 0) dx[arg[o]] = g[o];
+    return dx;
+  }
+  const dx = new Float64Array(sizeOf(out));
   for (let o = 0; o < arg.length; o++) if (arg[o] >= 0) dx[arg[o]] += g[o];
   return Float32Array.from(dx);
 }

@@ -144,10 +144,28 @@ try {
     await page.waitForFunction(() => window.playground.step() === 0);
     if (name === 'cpu') {
       // The buttons, as a user would: Start, then Pause once it has run a while.
+      // Past step 50, where the test digits are evaluated (accuracy, confusion matrix).
       await page.click('#start');
-      await page.waitForFunction((k) => window.playground.step() >= k, STEPS, { timeout: 120_000 });
+      await page.waitForFunction(() => window.playground.testHistory().length > 0, null, {
+        timeout: 120_000,
+      });
       await page.click('#pause');
       await page.waitForFunction(() => !window.playground.running());
+      const confusion = await pg(() => window.playground.confusion());
+      const [[atStep, accuracy]] = await pg(() => window.playground.testHistory());
+      const diagonal = confusion.reduce((n, row, i) => n + row[i], 0);
+      check(
+        'cpu: test accuracy and the confusion matrix after 50 steps',
+        atStep === 50 &&
+          confusion.flat().reduce((a, b) => a + b, 0) === 500 &&
+          diagonal / 500 === accuracy &&
+          accuracy > 0.5,
+        `test accuracy ${(accuracy * 100).toFixed(1)}% on 500 digits; shown: ${await page.textContent('#stat-test')}`,
+      );
+      check(
+        'the charts and the confusion matrix are drawn',
+        (await canvasesDrawn('#train canvas')).blank.length === 0,
+      );
     } else {
       await trainUntil(QUICK);
       const speed = (await pg(() => window.playground.speeds())).find((s) => s.backend === name);

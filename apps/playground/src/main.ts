@@ -9,6 +9,7 @@ import { type DigitSet, type DigitsManifest, decodeDigits, digitAt } from './log
 import { toMnistImage } from './logic/drawing.js';
 import { modelFromFiles, modelToFiles } from './logic/model-file.js';
 import { Session, type StepLog } from './logic/session.js';
+import { SpeedMeter } from './logic/speed.js';
 import { backendPackages, loadBackendPackages, type PickerEntry, probeBackends } from './ui/backends.js';
 import { context, countMatrix, lineChart, probabilityBars } from './ui/canvas.js';
 import {
@@ -305,18 +306,30 @@ function setRunning(running: boolean): void {
     });
 }
 
+const speeds = new SpeedMeter();
+
+function clearConfusion(): void {
+  const c = $<HTMLCanvasElement>('confusion');
+  context(c).clearRect(0, 0, c.width, c.height);
+}
+
 async function newSession(build: () => cnn.Model, canTrain: boolean): Promise<void> {
   const backend = state.session?.backend ?? 'cpu';
   if (state.running) setRunning(false);
   await exclusive(async () => {
     state.session?.dispose();
-    state.session = await Session.create(backend, build, {
-      train: canTrain ? state.train : null,
-      test: canTrain ? state.test : null,
-    });
+    state.session = await Session.create(
+      backend,
+      build,
+      { train: canTrain ? state.train : null, test: canTrain ? state.test : null },
+      { speeds }, // one meter for every session: the table keeps each backend's speed across resets
+    );
   });
   state.testHistory = [];
   state.confusion = null;
+  $('stat-loss').textContent = '–';
+  $('stat-acc').textContent = '–';
+  clearConfusion();
   renderStats();
   renderCharts();
   for (const id of ['start', 'step', 'pause'])
@@ -760,6 +773,7 @@ window.playground = {
   backend: () => state.session?.backend,
   step: () => state.session?.step ?? 0,
   testHistory: () => state.testHistory,
+  confusion: () => state.confusion,
   speeds: () => state.session?.speeds.all() ?? [],
   errors: () => state.errors,
   layerShapes: () =>

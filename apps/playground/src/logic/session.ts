@@ -32,12 +32,14 @@ export interface SessionOptions {
   learningRate?: number;
   /** Seed of the sample order. */
   seed?: number;
+  /** Where step speeds are recorded (pass one meter to several sessions to compare backends across resets). */
+  speeds?: SpeedMeter;
 }
 
 /** A model, its optimizer and the data it trains on, on one backend at a time. */
 export class Session {
   readonly history: StepLog[] = [];
-  readonly speeds = new SpeedMeter();
+  readonly speeds: SpeedMeter;
   step = 0;
   private optimizer: cnn.Optimizer;
   private readonly order: number[];
@@ -53,6 +55,7 @@ export class Session {
     readonly test: DigitSet | null,
     options: SessionOptions,
   ) {
+    this.speeds = options.speeds ?? new SpeedMeter();
     this.batchSize = options.batchSize ?? 32;
     this.learningRate = options.learningRate ?? 0.002;
     this.optimizer = this.compile();

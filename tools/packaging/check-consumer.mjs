@@ -291,8 +291,9 @@ await step('esbuild bundles examples/browser and the smoke page for the browser'
       '--target=es2022',
       `--outdir=${www}`,
       '--entry-names=[name]',
-      // an engine this app does not install: kept out of the bundle (choosing it then names the package)
+      // engines this app does not install: kept out of the bundle (choosing one then names the package)
       '--external:@tensorflow/tfjs-backend-webgl',
+      '--external:@tensorflow/tfjs-backend-webgpu',
       '--log-level=warning',
     ],
     { cwd: app },

@@ -90,6 +90,13 @@ export function binary(op: BinaryOp, a: T, b: T, out: Shape): Float32Array {
   const n = plan.shape[last];
   const sa = plan.strides[1][last];
   const sb = plan.strides[2][last];
+  if (last === 1) {
+    // Two dims, the common broadcast (a bias over NHWC channels: many short rows): no odometer.
+    const [so0, sa0, sb0] = [plan.strides[0][0], plan.strides[1][0], plan.strides[2][0]];
+    for (let r = 0, o = 0, ai = 0, bi = 0; r < plan.shape[0]; r++, o += so0, ai += sa0, bi += sb0)
+      row(a.data, ai, sa, b.data, bi, sb, y, o, n);
+    return y;
+  }
   forEachRow(plan, ([o, ai, bi]) => row(a.data, ai, sa, b.data, bi, sb, y, o, n));
   return y;
 }

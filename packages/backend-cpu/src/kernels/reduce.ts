@@ -21,22 +21,27 @@ export function reduce(op: ReduceOp, x: T, axes: readonly number[], out: Shape):
     const n = plan.shape[last];
     const sx = plan.strides[0][last];
     const so = plan.strides[1][last];
-    forEachRow(plan, ([xi, oi]) => {
-      if (so === 0) {
-        // the innermost run is reduced into a single cell
-        let a = acc[oi];
-        if (op === 'max') for (let t = 0; t < n; t++, xi += sx) a = Math.max(a, data[xi]);
-        else if (op === 'min') for (let t = 0; t < n; t++, xi += sx) a = Math.min(a, data[xi]);
-        else for (let t = 0; t < n; t++, xi += sx) a += data[xi];
-        acc[oi] = a;
-      } else if (op === 'max') {
-        for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] = Math.max(acc[oi], data[xi]);
-      } else if (op === 'min') {
-        for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] = Math.min(acc[oi], data[xi]);
-      } else {
-        for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] += data[xi];
-      }
-    });
+    if (last === 1 && plan.strides[1][0] === 0 && so === 1 && (op === 'sum' || op === 'mean')) {
+      // Leading rows summed into one vector (a bias gradient over NHWC channels): a plain double loop.
+      for (let r = 0, xi = 0; r < plan.shape[0]; r++, xi += plan.strides[0][0])
+        for (let t = 0; t < n; t++) acc[t] += data[xi + t * sx];
+    } else
+      forEachRow(plan, ([xi, oi]) => {
+        if (so === 0) {
+          // the innermost run is reduced into a single cell
+          let a = acc[oi];
+          if (op === 'max') for (let t = 0; t < n; t++, xi += sx) a = Math.max(a, data[xi]);
+          else if (op === 'min') for (let t = 0; t < n; t++, xi += sx) a = Math.min(a, data[xi]);
+          else for (let t = 0; t < n; t++, xi += sx) a += data[xi];
+          acc[oi] = a;
+        } else if (op === 'max') {
+          for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] = Math.max(acc[oi], data[xi]);
+        } else if (op === 'min') {
+          for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] = Math.min(acc[oi], data[xi]);
+        } else {
+          for (let t = 0; t < n; t++, xi += sx, oi += so) acc[oi] += data[xi];
+        }
+      });
   }
   if (op === 'mean') {
     const count = axes.reduce((c, a) => c * x.shape[a], 1);

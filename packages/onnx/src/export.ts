@@ -137,11 +137,9 @@ class GraphExporter {
       const wanted = rank === 4 ? NCHW_HELD_NHWC : identity(rank);
       const value = this.values.get(s)!;
       const name = this.unique(options.outputNames?.[i] ?? s.node.layer.name);
-      const perm = wanted.map((a) => value.layout.indexOf(a));
       // The graph output gets its own name: a Transpose when the layout differs, else an Identity.
       if (same(value.layout, wanted)) this.emit('Identity', [value.name], [], name);
-      else
-        this.emit('Transpose', [value.name], [attr.ints('perm', onnxPerm(value.layout, wanted, perm))], name);
+      else this.emit('Transpose', [value.name], [attr.ints('perm', onnxPerm(value.layout, wanted))], name);
       return this.valueInfo(name, s.shape, wanted);
     });
     return {
@@ -898,8 +896,8 @@ class GraphExporter {
   }
 }
 
-/** ONNX Transpose perm taking a value held as `from` to `to` (the `perm` argument is the our-axes form). */
-function onnxPerm(from: readonly number[], to: readonly number[], _ours: readonly number[]): number[] {
+/** The ONNX Transpose perm that takes a value held as layout `from` to layout `to` (our axis i stays put). */
+function onnxPerm(from: readonly number[], to: readonly number[]): number[] {
   const perm = new Array<number>(to.length);
   to.forEach((a, i) => {
     perm[a] = from[i]!;

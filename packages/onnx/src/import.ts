@@ -415,8 +415,10 @@ class GraphImporter {
   }
 
   private unique(base: string): string {
-    let name = base.replace(/^\/+/, '').replaceAll('/', '.') || 'node';
-    for (let k = 2; this.names.has(name); k++) name = `${base}_${k}`;
+    // torch >= 2 names nodes like '/conv1/Conv'; '/' separates a layer from its weight in our names.
+    const clean = base.replace(/^\/+/, '').replaceAll('/', '.') || 'node';
+    let name = clean;
+    for (let k = 2; this.names.has(name); k++) name = `${clean}_${k}`;
     this.names.add(name);
     return name;
   }
@@ -820,7 +822,7 @@ class GraphImporter {
     const attrs = {
       strides: this.pair(a, 'strides', 1),
       dilations: this.pair(a, 'dilations', 1),
-      pads: padding === 'SAME_UPPER' || padding === 'SAME_LOWER' ? padding : padding,
+      pads: padding,
       groups: a.int('group', 1),
       outputPadding: this.pair(a, 'output_padding', 0),
     };
@@ -863,7 +865,7 @@ class GraphImporter {
     const bValue = this.input(node, 1);
     const c = node.input?.[2] ? this.input(node, 2) : undefined;
     if (bValue?.kind === 'const' && bValue.dtype === 'float' && bValue.shape.length === 2) {
-      const [k, n] = transB ? [bValue.shape[1]!, bValue.shape[0]!] : [bValue.shape[0]!, bValue.shape[1]!];
+      const n = transB ? bValue.shape[0]! : bValue.shape[1]!;
       const cFits =
         !c ||
         (c.kind === 'const' &&
@@ -876,7 +878,6 @@ class GraphImporter {
         const weights = [kernel];
         if (c)
           weights.push(beta === 1 ? (c as ConstValue).float! : (c as ConstValue).float!.map((v) => v * beta));
-        void k;
         const layer = new Dense({ name: this.unique(this.current), units: n, useBias: !!c });
         return this.setRuntime(node, this.apply(layer, [x.sym], weights), identity(2));
       }

@@ -70,6 +70,13 @@ export const BROWSER_SUBJECTS: readonly SubjectInfo[] = [
     where: 'browser',
   },
   {
+    id: 'tfjs-webgpu@chromium',
+    label: 'tfjs-webgpu (Chromium)',
+    kind: 'ours',
+    description: "@cnn/backend-tfjs on TF.js's webgpu engine in headless Chromium",
+    where: 'browser',
+  },
+  {
     id: 'tf-webgl@chromium',
     label: 'TF.js webgl (Chromium)',
     kind: 'peer',

@@ -33,6 +33,8 @@ const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
   '--enable-unsafe-swiftshader',
+  // WebGPU (SwiftShader's Vulkan): needs this flag and a secure context, which 127.0.0.1 is.
+  '--enable-unsafe-webgpu',
 ];
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

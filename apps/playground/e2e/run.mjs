@@ -45,6 +45,7 @@ const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
   acceptDownloads: true,
+  hasTouch: true,
   viewport: { width: 1280, height: 900 },
   args: [
     '--headless',
@@ -268,6 +269,39 @@ try {
     pred.text,
   );
   check('the probability bars are drawn', (await canvasesDrawn('#probs')).blank.length === 0);
+  await page.locator('#draw').screenshot({ path: join(out, 'draw.png') });
+  // A finger: a touch tap is a pointer event too; it inks the pad and the prediction follows.
+  await page.click('#clear');
+  await page.waitForFunction(() =>
+    document.querySelector('#prediction').textContent.startsWith('Draw a digit'),
+  );
+  await page.touchscreen.tap(...at(140, 140));
+  await page.waitForFunction(
+    () => document.querySelector('#prediction').textContent.startsWith('The net reads'),
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+  check(
+    'touch: a tap on the pad inks it and gives a prediction',
+    true,
+    await page.textContent('#prediction'),
+  );
+  // Back to the drawn 7 for the views below.
+  await page.click('#clear');
+  await page.mouse.move(...at(70, 60));
+  await page.mouse.down();
+  for (const [x, y] of [
+    [140, 60],
+    [210, 60],
+    [180, 130],
+    [150, 200],
+    [130, 240],
+  ])
+    await page.mouse.move(...at(x, y), { steps: 6 });
+  await page.mouse.up();
+  await page.waitForFunction((d) => document.querySelector('#prediction').dataset.digit === d, pred.digit);
   // The backends not trained above: picked, the weights moved there, and the drawn digit classified on them
   // (the same digit as on cpu: the same answer).
   for (const name of available.filter((n) => n !== 'cpu' && !trainOn.includes(n))) {
@@ -286,7 +320,6 @@ try {
     );
     await useBackend('cpu');
   }
-  await page.locator('#draw').screenshot({ path: join(out, 'draw.png') });
 
   // Every view renders for the current input.
   const shapes = Object.fromEntries(

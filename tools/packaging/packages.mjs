@@ -1,8 +1,5 @@
 // The published @cnn packages and the metadata each one must carry. One source of truth for
 // sync-metadata.mjs (writes it into the package.json files), pack.mjs and check-consumer.mjs.
-//
-// @cnn/backend-gpujs is published too but its package.json belongs to its own work in progress: it is not
-// listed here; docs/releasing.md says what it should adopt.
 
 /**
  * The repository's public URL, e.g. 'https://github.com/<owner>/<repo>'. None has been decided (no git
@@ -37,6 +34,13 @@ export const PUBLIC_PACKAGES = [
     description:
       "Naive float64 reference backend for @cnn/core: the 16 required kernels as loops over output elements, the other backends' differential reference.",
     keywords: ['backend', 'reference', 'float64'],
+  },
+  {
+    name: '@cnn/backend-gpujs',
+    dir: 'packages/backend-gpujs',
+    description:
+      'gpu.js backend for @cnn/core: every kernel as a WebGL fragment shader on float32 textures (headless-gl in Node, WebGL2 in browsers), data kept on the GPU, GEMM with im2col convolutions, textures tiled past MAX_TEXTURE_SIZE.',
+    keywords: ['backend', 'gpu', 'webgl', 'gpu.js', 'gemm'],
   },
   {
     name: '@cnn/backend-tfjs',

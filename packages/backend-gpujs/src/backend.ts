@@ -13,6 +13,7 @@ import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/po
 import { reduce } from './kernels/reduce.js';
 import { type GpuData, type GpujsMode, Runtime, type RuntimeOptions, type RuntimeStats } from './runtime.js';
 
+/** Options of `gpujs()`: the gpu.js mode, texture limits and the other runtime settings. */
 export interface GpujsOptions extends RuntimeOptions {}
 
 /** The backend, plus what it reports about itself. */

@@ -8,9 +8,10 @@ import { registerBackend } from '@cnn/core';
 import { gpujs } from './backend.js';
 
 export { type GpujsBackend, type GpujsOptions, gpujs } from './backend.js';
-export type { GpuData, GpujsMode, RuntimeStats } from './runtime.js';
+export type { GpuData, GpujsMode, Page, RuntimeOptions, RuntimeStats } from './runtime.js';
 export { MAX_ELEMENTS, pageCapacity, webglUnavailableError } from './runtime.js';
 
+/** The factory the conformance CLI and `describeBackend` look for: the same as `gpujs`. */
 export const createBackend = gpujs;
 export default gpujs;
 

@@ -30,7 +30,12 @@ import { mathFunctions } from './math.js';
 /** The modes a backend can run in. 'cpu' is gpu.js's JavaScript mode, for debugging only. */
 export type GpujsMode = 'headlessgl' | 'webgl2' | 'webgl' | 'cpu';
 
+/** How the runtime starts: the gpu.js mode and the limits it works within. */
 export interface RuntimeOptions {
+  /**
+   * The gpu.js mode; the default is 'headlessgl' in Node and 'webgl2' in browsers. There is never a silent
+   * fallback: a mode that cannot start is an error. 'cpu' (gpu.js's JavaScript mode) is for debugging.
+   */
   mode?: GpujsMode;
   /** The largest texture width/height to use (default and ceiling: the context's MAX_TEXTURE_SIZE). */
   maxTextureSize?: number;

@@ -20,8 +20,10 @@ export interface SubjectInfo {
 }
 
 /** Our backends are what the backend packages registered (the reference backend checks, it is not timed). */
+// tfjs's webgl and webgpu engines exist only in browsers: they are the `@chromium` subjects below.
+const BROWSER_ONLY = new Set(['reference', 'tfjs-webgl', 'tfjs-webgpu']);
 const OURS: readonly SubjectInfo[] = registeredBackends()
-  .filter((b) => b.name !== 'reference')
+  .filter((b) => !BROWSER_ONLY.has(b.name))
   .map((b) => ({ id: b.name, label: b.name, kind: 'ours', description: b.description, where: 'node' }));
 
 export const SUBJECTS: readonly SubjectInfo[] = [

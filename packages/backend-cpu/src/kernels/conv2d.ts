@@ -16,7 +16,7 @@
 
 import type { Conv2DAttrs, KernelTensor, Shape } from '@cnn/core';
 import { gemm, gemmEngine } from '../gemm.js';
-import { sizeOf } from '../util.js';
+import { floats, recycle, rounded, sizeOf } from '../util.js';
 import { wasmHeap } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
@@ -275,7 +275,7 @@ function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): F
 export function conv2d(x: T, filter: T, attrs: Conv2DAttrs, out: Shape): Float32Array {
   const g = geometry(x.shape, filter.shape, out, attrs);
   if (gemmEngine() === 'wasm') return wasmConv2d(x, filter, g, sizeOf(out));
-  const y = new Float32Array(sizeOf(out));
+  const y = floats(sizeOf(out));
   const { outC, ocg, cols } = g;
   const w = filter.data;
   const wRow = (group: number) => ({ data: w, offset: group * ocg, rowStride: outC, colStride: 1 });
@@ -288,7 +288,7 @@ export function conv2d(x: T, filter: T, attrs: Conv2DAttrs, out: Shape): Float32
     return y;
   }
   const chunk = rowsPerChunk(g);
-  const col = new Float32Array(chunk * cols);
+  const col = floats(chunk * cols);
   for (let row0 = 0; row0 < g.rows; row0 += chunk) {
     const count = Math.min(chunk, g.rows - row0);
     for (let group = 0; group < g.groups; group++) {
@@ -298,6 +298,7 @@ export function conv2d(x: T, filter: T, attrs: Conv2DAttrs, out: Shape): Float32
       gemm({ m: count, n: ocg, k: cols, a: xCol, b: wRow(group), c });
     }
   }
+  recycle(col);
   return y;
 }
 
@@ -316,7 +317,7 @@ export function conv2dBackpropInput(dy: T, filter: T, attrs: Conv2DAttrs, out: S
     colStride: 1,
   });
   if (isPointwise(g)) {
-    const dx = new Float32Array(sizeOf(out));
+    const dx = floats(sizeOf(out));
     for (let group = 0; group < g.groups; group++) {
       const c = { data: dx, offset: group * g.cg, rowStride: g.inC, colStride: 1 };
       gemm({ m: g.rows, n: cols, k: ocg, a: dyRows(0, group), b: wRowT(group), c });
@@ -326,7 +327,7 @@ export function conv2dBackpropInput(dy: T, filter: T, attrs: Conv2DAttrs, out: S
   // Overlapping windows add several contributions into one input value: sum them in float64.
   const dx64 = new Float64Array(sizeOf(out));
   const chunk = rowsPerChunk(g);
-  const col = new Float32Array(chunk * cols);
+  const col = floats(chunk * cols);
   for (let row0 = 0; row0 < g.rows; row0 += chunk) {
     const count = Math.min(chunk, g.rows - row0);
     for (let group = 0; group < g.groups; group++) {
@@ -335,7 +336,8 @@ export function conv2dBackpropInput(dy: T, filter: T, attrs: Conv2DAttrs, out: S
       col2im(col, g, group, row0, count, dx64);
     }
   }
-  return Float32Array.from(dx64);
+  recycle(col);
+  return rounded(dx64);
 }
 
 /** dW = conv2dBackpropFilter(x, dy): per group, dW = X_colᵀ · dY. `out` is the filter's shape. */
@@ -350,7 +352,7 @@ export function conv2dBackpropFilter(x: T, dy: T, attrs: Conv2DAttrs, out: Shape
     colStride: 1,
   });
   if (isPointwise(g)) {
-    const dw = new Float32Array(sizeOf(out));
+    const dw = floats(sizeOf(out));
     for (let group = 0; group < g.groups; group++) {
       // X_colᵀ of the group, read straight from x: element (c, pixel) is x[pixel * inC + g*Cg + c].
       const xColT = { data: x.data, offset: group * g.cg, rowStride: 1, colStride: g.inC };
@@ -360,12 +362,10 @@ export function conv2dBackpropFilter(x: T, dy: T, attrs: Conv2DAttrs, out: Shape
     return dw;
   }
   const chunk = rowsPerChunk(g);
-  const col = new Float32Array(chunk * cols);
+  const col = floats(chunk * cols);
   // The sum over output pixels is split across chunks; carry it in float64 when there is more than one.
   const single = chunk >= g.rows;
-  const dw: Float32Array | Float64Array = single
-    ? new Float32Array(sizeOf(out))
-    : new Float64Array(sizeOf(out));
+  const dw: Float32Array | Float64Array = single ? floats(sizeOf(out)) : new Float64Array(sizeOf(out));
   for (let row0 = 0; row0 < g.rows; row0 += chunk) {
     const count = Math.min(chunk, g.rows - row0);
     for (let group = 0; group < g.groups; group++) {
@@ -375,5 +375,6 @@ export function conv2dBackpropFilter(x: T, dy: T, attrs: Conv2DAttrs, out: Shape
       gemm({ m: cols, n: ocg, k: count, a: xColT, b: dyRows(row0, group), c, accumulate: !single });
     }
   }
-  return dw instanceof Float32Array ? dw : Float32Array.from(dw);
+  recycle(col);
+  return dw instanceof Float32Array ? dw : rounded(dw);
 }

@@ -8,7 +8,9 @@
  */
 
 import type { BinaryOp, KernelTensor, Shape, UnaryOp } from '@cnn/core';
-import { broadcastStrides, coalesce, forEachRow, sizeOf, stridesOf } from '../util.js';
+import { gemmEngine } from '../gemm.js';
+import { broadcastStrides, coalesce, floats, forEachRow, sizeOf, stridesOf } from '../util.js';
+import { wasmKernel } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -60,9 +62,46 @@ const binaryRows: Record<BinaryOp, BinaryRow> = {
   },
 };
 
+/** The ops the SIMD kernel has (assembly/elementwise.ts): its op codes. */
+const SIMD_BINARY_OPS: Partial<Record<BinaryOp, number>> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  maximum: 4,
+  minimum: 5,
+};
+
+/**
+ * `binary` on the SIMD kernel where the broadcast plan is at most rows x columns with each operand's
+ * columns contiguous or one broadcast value (same shapes, a scalar, a per-channel vector); else null.
+ * float32 +, -, *, / round exactly like the TypeScript loop's float64 result rounded to float32.
+ */
+function wasmBinary(code: number, a: T, b: T, out: Shape): Float32Array | null {
+  const plan = coalesce(out, [
+    stridesOf(out),
+    broadcastStrides(a.shape, out),
+    broadcastStrides(b.shape, out),
+  ]);
+  if (plan.shape.length > 2) return null;
+  const [rows, cols] = plan.shape.length === 2 ? plan.shape : [1, plan.shape[0]];
+  const at = (k: number) => (plan.shape.length === 2 ? plan.strides[k] : [0, plan.strides[k][0]]);
+  const [aRow, aCol] = at(1);
+  const [bRow, bCol] = at(2);
+  if (aCol > 1 || bCol > 1) return null;
+  return wasmKernel([a.data, b.data], rows * cols, (heap, [ap, bp], yp) =>
+    heap.mod.binary(code, ap, aRow, aCol, bp, bRow, bCol, yp, rows, cols),
+  );
+}
+
 export function binary(op: BinaryOp, a: T, b: T, out: Shape): Float32Array {
   const size = sizeOf(out);
-  const y = new Float32Array(size);
+  const code = SIMD_BINARY_OPS[op];
+  if (size > 0 && code !== undefined && gemmEngine() === 'wasm') {
+    const y = wasmBinary(code, a, b, out);
+    if (y) return y;
+  }
+  const y = floats(size);
   if (size === 0) return y;
   const row = binaryRows[op];
   const aSize = a.data.length;
@@ -103,7 +142,7 @@ export function binary(op: BinaryOp, a: T, b: T, out: Shape): Float32Array {
 
 /** x repeated along its size-1 (and missing leading) dims up to `out`. */
 export function broadcastTo(x: T, out: Shape): Float32Array {
-  const y = new Float32Array(sizeOf(out));
+  const y = floats(sizeOf(out));
   const plan = coalesce(out, [stridesOf(out), broadcastStrides(x.shape, out)]);
   const last = plan.shape.length - 1;
   const n = plan.shape[last];
@@ -118,7 +157,7 @@ export function broadcastTo(x: T, out: Shape): Float32Array {
 /** `cond != 0 ? a : b`, all three broadcast to `out`. */
 export function where(cond: T, a: T, b: T, out: Shape): Float32Array {
   const size = sizeOf(out);
-  const y = new Float32Array(size);
+  const y = floats(size);
   if (size === 0) return y;
   const plan = coalesce(out, [
     stridesOf(out),
@@ -141,7 +180,7 @@ export function where(cond: T, a: T, b: T, out: Shape): Float32Array {
 export function unary(op: UnaryOp, x: T): Float32Array {
   const v = x.data;
   const n = v.length;
-  const y = new Float32Array(n);
+  const y = floats(n);
   switch (op) {
     case 'neg':
       for (let i = 0; i < n; i++) y[i] = -v[i];

@@ -4,7 +4,7 @@
  */
 
 import type { KernelTensor, Shape } from '@cnn/core';
-import { coalesce, forEachRow, prod, sizeOf, stridesOf } from '../util.js';
+import { coalesce, floats, forEachRow, prod, sizeOf, stridesOf } from '../util.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -39,7 +39,7 @@ function stridedCopy(
 
 /** Inputs laid side by side along `axis`: each one fills a slab of `shape[axis]` positions in turn. */
 export function concat(xs: readonly T[], axis: number, out: Shape): Float32Array {
-  const y = new Float32Array(sizeOf(out));
+  const y = floats(sizeOf(out));
   const outStrides = stridesOf(out);
   let position = 0;
   for (const x of xs) {
@@ -50,7 +50,7 @@ export function concat(xs: readonly T[], axis: number, out: Shape): Float32Array
 }
 
 export function slice(x: T, begin: readonly number[], size: readonly number[]): Float32Array {
-  const y = new Float32Array(prod(size));
+  const y = floats(prod(size));
   const xStrides = stridesOf(x.shape);
   const start = begin.reduce((acc, b, i) => acc + b * xStrides[i], 0);
   stridedCopy(size, x.data, xStrides, start, y, stridesOf(size), 0);
@@ -59,7 +59,7 @@ export function slice(x: T, begin: readonly number[], size: readonly number[]): 
 
 /** Output axis i is input axis perm[i]: walk the output in order, reading x through its permuted strides. */
 export function transpose(x: T, perm: readonly number[], out: Shape): Float32Array {
-  const y = new Float32Array(sizeOf(out));
+  const y = floats(sizeOf(out));
   const xStrides = stridesOf(x.shape);
   stridedCopy(
     out,
@@ -81,7 +81,7 @@ export function pad(
   value: number,
   out: Shape,
 ): Float32Array {
-  const y = new Float32Array(sizeOf(out));
+  const y = floats(sizeOf(out));
   if (value !== 0) y.fill(value);
   const outStrides = stridesOf(out);
   const start = before.reduce((acc, b, i) => acc + b * outStrides[i], 0);

@@ -2,7 +2,7 @@
 
 import type { KernelTensor, Shape } from '@cnn/core';
 import { gemm, type MatrixView } from '../gemm.js';
-import { broadcastStrides, prod, sizeOf } from '../util.js';
+import { broadcastStrides, floats, prod, sizeOf } from '../util.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -16,7 +16,7 @@ export function matMul(a: T, b: T, transposeA: boolean, transposeB: boolean, out
   const n = out[rank - 1];
   const aRank = a.shape.length;
   const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
-  const y = new Float32Array(sizeOf(out));
+  const y = floats(sizeOf(out));
 
   const batchShape = out.slice(0, rank - 2);
   const batches = prod(batchShape);

@@ -1,6 +1,7 @@
 /** Batch normalization (inference form) and local response normalization, channels on the last axis. */
 
 import type { KernelTensor, LRNAttrs } from '@cnn/core';
+import { floats } from '../util.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -12,7 +13,7 @@ function channelsOf(x: T): number {
 export function batchNorm(x: T, mean: T, variance: T, scale: T, offset: T, epsilon: number): Float32Array {
   const C = channelsOf(x);
   const v = x.data;
-  const y = new Float32Array(v.length);
+  const y = floats(v.length);
   // Fold the per-channel constants once.
   const mu = Float64Array.from(mean.data);
   const k = new Float64Array(C);
@@ -41,7 +42,7 @@ export function lrn(x: T, attrs: LRNAttrs): Float32Array {
   const [below, above] = reach(size);
   const C = channelsOf(x);
   const v = x.data;
-  const y = new Float32Array(v.length);
+  const y = floats(v.length);
   const prefix = new Float64Array(C + 1);
   for (let base = 0; base < v.length; base += C) {
     for (let c = 0; c < C; c++) prefix[c + 1] = prefix[c] + v[base + c] * v[base + c];
@@ -65,7 +66,7 @@ export function lrnBackprop(x: T, dy: T, attrs: LRNAttrs): Float32Array {
   const C = channelsOf(x);
   const v = x.data;
   const g = dy.data;
-  const dx = new Float32Array(v.length);
+  const dx = floats(v.length);
   const prefix = new Float64Array(C + 1);
   const s = new Float64Array(C);
   const tPrefix = new Float64Array(C + 1);

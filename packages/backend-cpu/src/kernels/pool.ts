@@ -8,7 +8,9 @@
  */
 
 import type { AvgPool2DAttrs, KernelTensor, Pool2DAttrs, Shape } from '@cnn/core';
-import { sizeOf } from '../util.js';
+import { gemmEngine } from '../gemm.js';
+import { floats, rounded, sizeOf } from '../util.js';
+import { wasmKernel } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -107,8 +109,30 @@ function scanMax(x: T, attrs: Pool2DAttrs, out: Shape, y: Float32Array | null): 
   return arg;
 }
 
+/** The window geometry as the SIMD kernel's arguments (assembly/pool.ts), after x's pointer. */
+function simdWindowArgs(x: T, attrs: Pool2DAttrs, out: Shape): number[] {
+  const { batch, inH, inW, channels, outH, outW } = geometry(x.shape, out);
+  return [
+    batch,
+    inH,
+    inW,
+    channels,
+    outH,
+    outW,
+    ...attrs.kernel,
+    ...attrs.strides,
+    ...attrs.dilations,
+    attrs.pads[0],
+    attrs.pads[1],
+  ];
+}
+
 export function maxPool(x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
-  const y = new Float32Array(sizeOf(out));
+  if (gemmEngine() === 'wasm') {
+    const args = simdWindowArgs(x, attrs, out);
+    return wasmKernel([x.data], sizeOf(out), (heap, [xp], yp) => heap.mod.maxPool(xp, ...args, yp, 0, 0));
+  }
+  const y = floats(sizeOf(out));
   scanMax(x, attrs, out, y);
   return y;
 }
@@ -120,19 +144,28 @@ export function maxPool(x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
  */
 export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
   const g = dy.data;
-  const arg = scanMax(x, attrs, dy.shape, null);
   const [kh, kw] = attrs.kernel;
   const disjoint =
     attrs.strides[0] >= (kh - 1) * attrs.dilations[0] + 1 &&
     attrs.strides[1] >= (kw - 1) * attrs.dilations[1] + 1;
+  if (disjoint && gemmEngine() === 'wasm') {
+    const args = simdWindowArgs(x, attrs, dy.shape);
+    return wasmKernel(
+      [x.data, g],
+      sizeOf(out),
+      (heap, [xp, dyp], dxp) => heap.mod.maxPool(xp, ...args, 0, dyp, dxp),
+      true,
+    );
+  }
+  const arg = scanMax(x, attrs, dy.shape, null);
   if (disjoint) {
-    const dx = new Float32Array(sizeOf(out));
+    const dx = floats(sizeOf(out));
     for (let o = 0; o < arg.length; o++) if (arg[o] >= 0) dx[arg[o]] = g[o];
     return dx;
   }
   const dx = new Float64Array(sizeOf(out));
   for (let o = 0; o < arg.length; o++) if (arg[o] >= 0) dx[arg[o]] += g[o];
-  return Float32Array.from(dx);
+  return rounded(dx);
 }
 
 /**
@@ -191,7 +224,7 @@ function avgPlan(inShape: Shape, outShape: Shape, attrs: AvgPool2DAttrs): AvgPla
 export function avgPool(x: T, attrs: AvgPool2DAttrs, out: Shape): Float32Array {
   const { geom, rowTaps, colTaps, rowDiv, colDiv } = avgPlan(x.shape, out, attrs);
   const { batch, inH, inW, channels: C, outH, outW } = geom;
-  const y = new Float32Array(sizeOf(out));
+  const y = floats(sizeOf(out));
   const data = x.data;
   const sum = new Float64Array(C);
   let o = 0;
@@ -237,5 +270,5 @@ export function avgPoolBackprop(dy: T, attrs: AvgPool2DAttrs, inputShape: Shape)
       }
     }
   }
-  return Float32Array.from(dx);
+  return rounded(dx);
 }

@@ -1,7 +1,9 @@
 /** Reductions over axes, and softmax / logSoftmax along one axis. Sums are accumulated in float64. */
 
 import type { KernelTensor, ReduceOp, Shape } from '@cnn/core';
-import { broadcastStrides, coalesce, forEachRow, prod, sizeOf, stridesOf } from '../util.js';
+import { gemmEngine } from '../gemm.js';
+import { broadcastStrides, coalesce, floats, forEachRow, prod, rounded, sizeOf, stridesOf } from '../util.js';
+import { wasmKernel } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -11,6 +13,10 @@ type T = KernelTensor<Float32Array>;
  */
 export function reduce(op: ReduceOp, x: T, axes: readonly number[], out: Shape): Float32Array {
   const outSize = sizeOf(out);
+  if (op === 'sum' && gemmEngine() === 'wasm') {
+    const y = wasmSumRows(x, out);
+    if (y) return y;
+  }
   const acc = new Float64Array(outSize);
   const init = op === 'max' ? -Infinity : op === 'min' ? Infinity : 0;
   acc.fill(init);
@@ -47,7 +53,23 @@ export function reduce(op: ReduceOp, x: T, axes: readonly number[], out: Shape):
     const count = axes.reduce((c, a) => c * x.shape[a], 1);
     for (let i = 0; i < outSize; i++) acc[i] /= count;
   }
-  return Float32Array.from(acc);
+  return rounded(acc);
+}
+
+/**
+ * A sum of contiguous leading rows into one vector (a bias gradient over NHWC channels) on the SIMD
+ * kernel, with the TypeScript loop's float64 sums in the same order; null for any other reduction.
+ */
+function wasmSumRows(x: T, out: Shape): Float32Array | null {
+  if (x.data.length === 0) return null;
+  const plan = coalesce(x.shape, [stridesOf(x.shape), broadcastStrides(out, x.shape)]);
+  if (plan.shape.length !== 2) return null;
+  const [rows, cols] = plan.shape;
+  const [[xRow, xCol], [outRow, outCol]] = plan.strides;
+  if (xRow !== cols || xCol !== 1 || outRow !== 0 || outCol !== 1) return null;
+  return wasmKernel([x.data], cols, (heap, [xp], yp) =>
+    heap.mod.sumRows(xp, rows, cols, heap.alloc(2 * cols), yp),
+  );
 }
 
 /** Calls `lane(start, stride, len)` for every 1-D lane of `shape` along `axis` (stride = elements per step). */
@@ -63,7 +85,7 @@ function forEachLane(shape: Shape, axis: number, lane: (start: number, stride: n
 /** exp(x - max) / sum(exp(x - max)) along `axis`; subtracting the max keeps every exp <= 1. */
 export function softmax(x: T, axis: number): Float32Array {
   const v = x.data;
-  const y = new Float32Array(v.length);
+  const y = floats(v.length);
   const e = new Float64Array(x.shape[axis]);
   forEachLane(x.shape, axis, (start, stride, len) => {
     let max = -Infinity;
@@ -79,7 +101,7 @@ export function softmax(x: T, axis: number): Float32Array {
 /** x - max - log(sum(exp(x - max))) along `axis`. */
 export function logSoftmax(x: T, axis: number): Float32Array {
   const v = x.data;
-  const y = new Float32Array(v.length);
+  const y = floats(v.length);
   forEachLane(x.shape, axis, (start, stride, len) => {
     let max = -Infinity;
     for (let t = 0, i = start; t < len; t++, i += stride) max = Math.max(max, v[i]);

@@ -1,0 +1,165 @@
+/**
+ * The WebAssembly SIMD kernels against the TypeScript ones, bit for bit: both paths run the same inputs,
+ * edge values included (NaN, ±0, ±Infinity, ties), and every output float must have the same bits (NaN:
+ * any NaN). The conformance suite checks each path against the external references; this pins them to
+ * each other where the SIMD code must reproduce the TypeScript loop's semantics exactly.
+ */
+import type { Activation, BinaryOp, Pool2DAttrs, Shape } from '@cnn/core';
+import { describe, expect, it } from 'vitest';
+import { cpu } from '../src/index.js';
+import { mulberry32, type Rng, sizeOf } from './helpers.js';
+
+const simd = cpu({ gemm: 'wasm', threads: 1 });
+const scalar = cpu({ gemm: 'js' });
+
+const EDGES = [Number.NaN, 0, -0, Infinity, -Infinity, 1, -1, 0.5];
+
+/** Random values from a few levels (so maxima tie), with edge values sprinkled in. */
+function values(rng: Rng, n: number, edges = true): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rng();
+    v[i] = edges && r < 0.08 ? EDGES[Math.floor(rng() * EDGES.length)] : Math.round((rng() - 0.5) * 8) / 4;
+  }
+  return v;
+}
+
+const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+
+function expectSameBits(actual: Float32Array, expected: Float32Array, what: string) {
+  expect(actual.length, what).toBe(expected.length);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === e[i] || (Number.isNaN(actual[i]) && Number.isNaN(expected[i]))) continue;
+    throw new Error(
+      `${what}: element ${i} is ${show(actual[i])} (SIMD) vs ${show(expected[i])} (TypeScript)`,
+    );
+  }
+}
+
+const t = (data: Float32Array, shape: Shape) => ({ data, shape });
+
+describe('SIMD kernels match the TypeScript kernels bit for bit', () => {
+  const rng = mulberry32(2026);
+
+  it('relu and its gradient (lengths around the vector width)', () => {
+    const relu: Activation = { kind: 'relu' };
+    for (const n of [1, 3, 4, 5, 8, 1001]) {
+      const x = t(values(rng, n), [n]);
+      const dy = t(values(rng, n), [n]);
+      expectSameBits(simd.activation(x, relu), scalar.activation(x, relu), `relu n=${n}`);
+      expectSameBits(simd.activationGrad(x, dy, relu), scalar.activationGrad(x, dy, relu), `reluGrad n=${n}`);
+    }
+  });
+
+  it('binary ops: same shapes, scalars, per-channel vectors and column broadcasts', () => {
+    const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
+    const cases: [Shape, Shape][] = [
+      [[7], [7]],
+      [
+        [2, 3, 5],
+        [2, 3, 5],
+      ],
+      [[4, 6], []],
+      [[], [4, 6]],
+      [[2, 5, 5, 6], [6]],
+      [[6], [3, 4, 6]],
+      [
+        [9, 1],
+        [9, 7],
+      ],
+      [
+        [9, 7],
+        [9, 1],
+      ],
+      [
+        [3, 1, 5],
+        [1, 4, 5],
+      ], // a 3-D plan: the TypeScript path on both
+    ];
+    for (const op of ops) {
+      for (const [sa, sb] of cases) {
+        const a = t(values(rng, sizeOf(sa)), sa);
+        const b = t(values(rng, sizeOf(sb)), sb);
+        const out = broadcast(sa, sb);
+        expectSameBits(simd.binary(op, a, b, out), scalar.binary(op, a, b, out), `${op} [${sa}] [${sb}]`);
+      }
+    }
+  });
+
+  it('sums of leading rows (bias gradients) and other reductions', () => {
+    const cases: [Shape, number[]][] = [
+      [[64, 6], [0]],
+      [
+        [2, 5, 5, 7],
+        [0, 1, 2],
+      ],
+      [[3, 4, 5], [0]],
+      [[3, 4, 5], [2]],
+      [
+        [3, 4, 5],
+        [0, 2],
+      ],
+    ];
+    for (const [shape, axes] of cases) {
+      // large values, so the float64 sum's single rounding shows against a float32 running sum
+      const x = t(
+        values(rng, sizeOf(shape), false).map((v) => v * 1e7 + 0.3),
+        shape,
+      );
+      const out = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      expectSameBits(
+        simd.reduce('sum', x, axes, out),
+        scalar.reduce('sum', x, axes, out),
+        `sum [${shape}] ${axes}`,
+      );
+    }
+  });
+
+  it('max pooling and its gradient: pads, dilations, windows past the edge, 1 to 9 channels', () => {
+    const cases: { x: Shape; attrs: Pool2DAttrs; out: Shape }[] = [];
+    for (const C of [1, 4, 6, 9]) {
+      cases.push(
+        { x: [2, 6, 6, C], attrs: pool([2, 2], [2, 2], [0, 0, 0, 0], [1, 1]), out: [2, 3, 3, C] },
+        { x: [1, 7, 5, C], attrs: pool([3, 3], [3, 3], [1, 1, 1, 1], [1, 1]), out: [1, 3, 2, C] },
+        { x: [1, 9, 9, C], attrs: pool([2, 2], [4, 4], [0, 0, 0, 0], [3, 3]), out: [1, 2, 2, C] },
+        // ceil-mode windows that run past the input: the last column's window has one real tap
+        { x: [1, 5, 5, C], attrs: pool([2, 2], [2, 2], [0, 0, 0, 0], [1, 1]), out: [1, 3, 3, C] },
+        // overlapping windows (stride < kernel): the forward on SIMD, the gradient's float64 sums in TS
+        { x: [1, 6, 6, C], attrs: pool([3, 3], [2, 2], [1, 1, 1, 1], [1, 1]), out: [1, 3, 3, C] },
+      );
+    }
+    for (const { x: shape, attrs, out } of cases) {
+      const x = t(values(rng, sizeOf(shape)), shape);
+      const dy = t(values(rng, sizeOf(out), false), out);
+      const what = `[${shape}] kernel ${attrs.kernel} stride ${attrs.strides} dilation ${attrs.dilations}`;
+      expectSameBits(simd.maxPool(x, attrs, out), scalar.maxPool(x, attrs, out), `maxPool ${what}`);
+      expectSameBits(
+        simd.maxPoolBackprop(dy, x, attrs, shape),
+        scalar.maxPoolBackprop(dy, x, attrs, shape),
+        `maxPoolBackprop ${what}`,
+      );
+    }
+  });
+});
+
+function pool(
+  kernel: [number, number],
+  strides: [number, number],
+  pads: [number, number, number, number],
+  dilations: [number, number],
+): Pool2DAttrs {
+  return { kernel, strides, pads, dilations };
+}
+
+function broadcast(a: Shape, b: Shape): Shape {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    out.push(Math.max(da, db));
+  }
+  return out;
+}

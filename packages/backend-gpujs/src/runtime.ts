@@ -80,6 +80,13 @@ export interface KernelSpec {
    * `index` must be a variable name. Uniform `x` is `p_x`.
    */
   body: (read: (name: string, index: string) => string) => string;
+  /**
+   * The loop passes one output element's body runs, counting every loop one pass more (its exit test):
+   * `kn + 1` for a loop of `kn` iterations, `n·(1 + inner) + 1` with a nested loop of cost `inner`. It
+   * must stay within `LOOP_BUDGET` (runAccumulated splits K to keep it there). Omitted: no loop, or only
+   * the math helpers' short fixed ones.
+   */
+  loops?: number;
 }
 
 /** The counters the backend exposes (`backend.stats()`). */
@@ -100,6 +107,19 @@ export interface RuntimeStats {
 export const MAX_ELEMENTS = 2 ** 24;
 
 const LOOP_MAX = 2 ** 24;
+
+/**
+ * The most loop passes (see `KernelSpec.loops`) one output element's kernel body may run. Mesa's
+ * llvmpipe (headless-gl's renderer here, through ANGLE) caps the loop passes of one fragment shader
+ * invocation at 65,535 (`LP_MAX_TGSI_LOOP_ITERATIONS`, one counter shared by every loop of the shader),
+ * and silently ends the loops once they are spent. gpu.js's `optimizeFloatMemory` main runs the kernel body
+ * four times per fragment (one per texel channel), so the four output elements of a texel share it:
+ * 65,535 / 4 = 16,383 passes each, here less a margin for the math helpers' short fixed loops (`pow_`).
+ * Beyond it a GEMM with K >= 16,384 summed only part of K for some outputs (the texel's last channels),
+ * and so did every long reduction. Long loops are therefore cut into chunks that accumulate
+ * (`runAccumulated`): a few more draw calls, the same sum, on every renderer.
+ */
+export const LOOP_BUDGET = 16_000;
 
 /**
  * The error for a context that has no usable WebGL: what is missing and how to fix it (apt packages,
@@ -438,10 +458,11 @@ export class Runtime {
    * Runs a kernel whose work over a dim of length K (GEMM's K, a reduction's outermost reduced dim) can be
    * split into chunks: `specFor(k0, kn, prev)` is the kernel for chunk [k0, k0 + kn), adding to `prev` (the
    * earlier chunks' result for the same output range, null for the first chunk). Each output page is one
-   * call when its inputs' pages fit in one draw call; else K in chunks (from each k0 the longest chunk that
-   * fits next to `prev`'s page); and when even one k does not fit (the range reads too wide a band of an
-   * input), the range is computed in halves, recursively, and the halves joined. So nothing is rejected
-   * for its size as long as a single output element's reads fit (3 textures for GEMM).
+   * call when its inputs' pages fit in one draw call and its loops within `LOOP_BUDGET`; else K in chunks
+   * (from each k0 the longest chunk that fits next to `prev`'s page); and when even one k does not fit (the
+   * range reads too wide a band of an input), the range is computed in halves, recursively, and the halves
+   * joined. So nothing is rejected for its size as long as a single output element's reads fit (3
+   * textures for GEMM) and a single k's loop passes fit the budget.
    */
   runAccumulated(
     shape: readonly number[],
@@ -450,8 +471,12 @@ export class Runtime {
   ): GpuData {
     const size = shape.reduce((a, b) => a * b, 1);
     const placeholder: GpuData = { shape: [1], size: 1, pages: [new Float32Array(1)] };
-    const fits = (o0: number, len: number, k0: number, k1: number, withPrev: boolean) =>
-      this.pagesBound(specFor(k0, k1 - k0, withPrev ? placeholder : null), o0, len) <= this.textureBudget;
+    const fits = (o0: number, len: number, k0: number, k1: number, withPrev: boolean) => {
+      const spec = specFor(k0, k1 - k0, withPrev ? placeholder : null);
+      // Both limits: texture units per draw call, and loop passes per element (LOOP_BUDGET: a longer
+      // loop is cut short on llvmpipe, silently, so K is split into chunks for it too).
+      return (spec.loops ?? 0) <= LOOP_BUDGET && this.pagesBound(spec, o0, len) <= this.textureBudget;
+    };
     const compute = (o0: number, len: number): Page => {
       if (fits(o0, len, 0, K, false)) return this.runRange(specFor(0, K, null), o0, len);
       let acc: Page | null = null;
@@ -461,6 +486,10 @@ export class Runtime {
         while (kc > 1 && !fits(o0, len, k0, k0 + kc, acc !== null)) kc = Math.ceil(kc / 2);
         if (!fits(o0, len, k0, k0 + kc, acc !== null)) {
           if (acc) this.deletePage(acc);
+          // One k over the loop budget (a reduction's inner loops) is not helped by smaller output
+          // ranges: runRange throws, saying so.
+          const one = specFor(k0, kc, null);
+          if ((one.loops ?? 0) > LOOP_BUDGET) return this.runRange(one, o0, len);
           if (len === 1) return this.runRange(specFor(0, K, null), o0, len); // throws with the numbers
           const half = Math.ceil(len / 2);
           const lo = compute(o0, half);
@@ -566,6 +595,12 @@ export class Runtime {
       throw new Error(
         `gpujs: kernel '${spec.key}' would bind ${bound} texture pages for one output element (limit ${this.textureBudget}); ` +
           `its inputs are too large for texture pages of ${P} elements (maxTextureSize ${this.maxTextureSize})`,
+      );
+    }
+    if ((spec.loops ?? 0) > LOOP_BUDGET) {
+      throw new Error(
+        `gpujs: kernel '${spec.key}' would run ${spec.loops} loop passes per output element (limit ${LOOP_BUDGET}: ` +
+          'llvmpipe ends the loops of a fragment shader after 65,535 passes, shared by the 4 elements of a texel)',
       );
     }
     const key = `${spec.key}|${windows.map((w) => `${w.count}${w.windowed ? 'w' : ''}`).join(',')}`;

@@ -139,6 +139,7 @@ function col2im(rt: Runtime, dcols: GpuData, geo: Geometry, out: Shape): GpuData
       ...(prev ? { prev: { data: prev } } : {}),
     },
     params: { ...geo.params, t0, tn, ...listParams('d', [geo.N, H, W, C]) },
+    loops: tn + 1, // within LOOP_BUDGET through runAccumulated's chunks, like GEMM's K
     body: (read) =>
       `${decode('i', 'c', 'd', 4)}` +
       '  const g = idiv_(c3, p_Cg);\n' +

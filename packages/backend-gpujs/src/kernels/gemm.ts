@@ -14,7 +14,9 @@
  * its partial dot products to the previous chunk's output page (`prev`), so the chunks accumulate on the
  * GPU in K order, exactly as one long loop would. And when even a single k of an output page reads more
  * pages than that (a wide band of A, e.g. K much larger than N on tiny pages), the page is computed in
- * halves, recursively, and the halves joined. Nothing is ever rejected for its size.
+ * halves, recursively, and the halves joined. Nothing is ever rejected for its size. K is chunked the same
+ * way when it is longer than the loop budget of one shader invocation (`LOOP_BUDGET`, runtime.ts: llvmpipe
+ * silently ends a fragment's loops after 65,535 passes in all, which cut GEMMs with K >= 16,384 short).
  */
 
 import type { KernelTensor, Shape } from '@cnn/core';
@@ -128,6 +130,9 @@ function chunkSpec(plan: GemmPlan, k0: number, kn: number, prev: GpuData | null)
     key: `gemm:${plan.layout}:${nb}:${prev ? 'acc' : 'first'}`,
     inputs,
     params,
+    // One pass per k plus the exit test: kept within LOOP_BUDGET (llvmpipe's per-fragment loop cap) by
+    // runAccumulated, which cuts a longer K into chunks that add up on the GPU.
+    loops: kn + 1,
     body: (read) => {
       // (batch, m, n) of output element i.
       let src = '  const q1 = idiv_(i, p_N);\n  const n = i - q1 * p_N;\n';

@@ -94,6 +94,19 @@ function poolParams(x: Shape, y: Shape, attrs: Pool2DAttrs) {
   };
 }
 
+/**
+ * Loop passes per output element of `windowLoop`/`reachingWindows` (each loop one more for its exit test),
+ * with `body` passes inside the inner loop: `KernelSpec.loops`, so that a window too large for
+ * llvmpipe's loop cap is refused instead of being cut short (runtime.ts, LOOP_BUDGET).
+ */
+function windowLoops(attrs: Pool2DAttrs, body = 0): number {
+  const [kh, kw] = attrs.kernel;
+  return kh * (kw * (1 + body) + 2) + 1;
+}
+
+/** Loop passes of `divisorCode`. */
+const divisorLoops = (attrs: Pool2DAttrs) => attrs.kernel[0] + attrs.kernel[1] + 2;
+
 /** Loops over window (oi, oj)'s taps inside the image; `inner` sees `t` (tap index) and `ix` (x address). */
 function windowLoop(oi: string, oj: string, n: string, c: string, inner: string): string {
   return (
@@ -143,6 +156,7 @@ export function maxPool(rt: Runtime, x: T, attrs: Pool2DAttrs, out: Shape): GpuD
   return rt.run(
     {
       key: 'pool.max',
+      loops: windowLoops(attrs),
       inputs: { x: { data: x.data, touched: poolRows(out, x.shape, attrs, 'forward') } },
       params: { ...params, ...listParams('d', out) },
       body: (read) =>
@@ -174,6 +188,7 @@ function maxPoolArgmax(
   return rt.run(
     {
       key: 'pool.argmax',
+      loops: windowLoops(attrs),
       inputs: { x: { data: x.data, touched: poolRows(yShape, x.shape, attrs, 'forward') } },
       params: { ...params, ...listParams('d', yShape) },
       body: (read) =>
@@ -204,6 +219,7 @@ export function maxPoolBackprop(rt: Runtime, dy: T, x: T, attrs: Pool2DAttrs, ou
     return rt.run(
       {
         key: 'pool.maxBackprop',
+        loops: windowLoops(attrs),
         inputs: {
           dy: { data: dy.data, touched: poolRows(out, dy.shape, attrs, 'backward') },
           argmax: { data: argmax, touched: poolRows(out, dy.shape, attrs, 'backward') },
@@ -254,6 +270,7 @@ export function avgPool(rt: Runtime, x: T, attrs: AvgPool2DAttrs, out: Shape): G
   return rt.run(
     {
       key: 'pool.avg',
+      loops: divisorLoops(attrs) + windowLoops(attrs),
       inputs: { x: { data: x.data, touched: poolRows(out, x.shape, attrs, 'forward') } },
       params: { ...params, ...divisorParams(attrs, params.H, params.W), ...listParams('d', out) },
       body: (read) =>
@@ -273,6 +290,7 @@ export function avgPoolBackprop(rt: Runtime, dy: T, attrs: AvgPool2DAttrs, out: 
   return rt.run(
     {
       key: 'pool.avgBackprop',
+      loops: windowLoops(attrs, divisorLoops(attrs)),
       inputs: { dy: { data: dy.data, touched: poolRows(out, dy.shape, attrs, 'backward') } },
       params: { ...params, ...divisorParams(attrs, params.H, params.W), ...listParams('d', out) },
       body: (read) =>

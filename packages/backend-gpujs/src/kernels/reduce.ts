@@ -9,21 +9,22 @@
  * mean divides each term by the count before adding (a mean of finite values never overflows); max and
  * min return NaN when a NaN is among the elements (GLSL comparisons alone would skip it). A reduction
  * whose input spans more texture pages than one draw call binds runs in chunks of its outermost reduced
- * dim, each adding to the previous chunk's result.
+ * dim, each adding to the previous chunk's result; so does one whose loops would run past the loop budget
+ * of a shader invocation (`LOOP_BUDGET`, runtime.ts).
  */
 
 import type { KernelTensor, ReduceOp, Shape } from '@cnn/core';
-import type { GpuData, KernelSpec, Runtime } from '../runtime.js';
+import { type GpuData, type KernelSpec, LOOP_BUDGET, type Runtime } from '../runtime.js';
 import { boxRange, stridesOf } from '../shape.js';
 import { decode, ieeeParams, listParams } from '../source.js';
 
 type T = KernelTensor<GpuData>;
 
-/** Merged kept and reduced dims with their strides in x. */
+/** Merged kept and reduced dims with their strides in x (and the axes of x each one merges). */
 function split(shape: Shape, axes: readonly number[]) {
   const strides = stridesOf(shape);
-  const kept: { dim: number; stride: number }[] = [];
-  const reduced: { dim: number; stride: number }[] = [];
+  const kept: { dim: number; stride: number; axes: number[] }[] = [];
+  const reduced: { dim: number; stride: number; axes: number[] }[] = [];
   let lastKind: 'kept' | 'reduced' | null = null;
   shape.forEach((d, i) => {
     if (d === 1) return;
@@ -33,17 +34,38 @@ function split(shape: Shape, axes: readonly number[]) {
       const last = list[list.length - 1]!;
       last.dim *= d;
       last.stride = strides[i]!;
-    } else list.push({ dim: d, stride: strides[i]! });
+      last.axes.push(i);
+    } else list.push({ dim: d, stride: strides[i]!, axes: [i] });
     lastKind = kind;
   });
   return { kept, reduced };
 }
 
+/** Loop passes of nested loops over `dims` (outermost first), each loop one pass more for its exit test. */
+function loopCost(dims: readonly number[]): number {
+  return dims.reduceRight((inner, n) => n * (1 + inner) + 1, 0);
+}
+
 export function reduce(rt: Runtime, op: ReduceOp, x: T, axes: readonly number[], out: Shape): GpuData {
   const { kept, reduced } = split(x.shape, axes);
-  const count = reduced.reduce((n, r) => n * r.dim, 1);
   const kr = kept.length;
   const rr = reduced.length;
+  // The outermost reduced dim is chunked to keep the loop passes per element within LOOP_BUDGET (see
+  // runtime.ts: llvmpipe silently ends longer loops); when even one pass of it runs too many inner passes
+  // (reduced dims separated by kept ones), reduce the innermost reduced run first, then the rest.
+  if (rr >= 2 && loopCost([1, ...reduced.slice(1).map((r) => r.dim)]) > LOOP_BUDGET) {
+    const inner = reduced[rr - 1]!.axes;
+    const midShape = x.shape.map((d, i) => (inner.includes(i) ? 1 : d));
+    const mid = reduce(rt, op, x, inner, midShape);
+    try {
+      // A mean of equal-sized groups' means is the mean; sums, maxima and minima compose the same way.
+      const rest = axes.filter((a) => !inner.includes(a));
+      return reduce(rt, op, { shape: midShape, data: mid }, rest, out);
+    } finally {
+      rt.dispose(mid);
+    }
+  }
+  const count = reduced.reduce((n, r) => n * r.dim, 1);
   const keptDims = kept.map((k) => k.dim);
   const keptStrides = kept.map((k) => k.stride);
   const params = {
@@ -88,6 +110,7 @@ export function reduce(rt: Runtime, op: ReduceOp, x: T, axes: readonly number[],
       ...(prev ? { prev: { data: prev } } : {}),
     },
     params: { ...params, r0, rn },
+    loops: loopCost([rn, ...reduced.slice(1).map((r) => r.dim)]),
     body: (read) => {
       let src = kr > 0 ? decode('i', 'k', 'kd', kr) : '';
       const base = kr > 0 ? Array.from({ length: kr }, (_, d) => `k${d} * p_ks${d}`).join(' + ') : '0';

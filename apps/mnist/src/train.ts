@@ -8,6 +8,7 @@ import {
   loadMnist,
   MNIST_CLASSES,
   type ThreeWaySplit,
+  take,
 } from '@cnn/datasets';
 import { saveModel } from '@cnn/node';
 import { exportOnnx } from '@cnn/onnx';
@@ -48,6 +49,11 @@ export interface MnistOptions {
   validationSize: number;
   /** mnist only: training + validation digits of the 10,000; the rest is the test set. */
   trainSize: number;
+  /**
+   * At most this many test images: the first of the test split (default: all of it). For quick runs of
+   * the whole job in tests, where a small training set would otherwise leave thousands of test digits.
+   */
+  testSize?: number;
   seed: number;
   /** Stop when validation accuracy has not improved for this many epochs (0 = never). */
   patience: number;
@@ -202,7 +208,11 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
   const backend = await createBackend(options.backend);
   cnn.setBackend(backend);
   const { split, classNames } = loadSplits(options);
-  const { train, validation, test } = split;
+  const { train, validation } = split;
+  const test =
+    options.testSize === undefined
+      ? split.test
+      : take(split.test, Math.min(options.testSize, split.test.count));
   if (validation.count === 0) {
     throw new Error(
       '--validation-size must be at least 1: epochs and early stopping are judged on validation data',

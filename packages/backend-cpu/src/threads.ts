@@ -1,16 +1,27 @@
 /**
- * Worker threads for the SIMD GEMM: `worker_threads` in Node, Web Workers in a cross-origin-isolated page.
+ * Worker threads for the SIMD kernels: `worker_threads` in Node, Web Workers in a cross-origin-isolated page.
  *
- * Every worker instantiates the same WebAssembly module on the same shared memory as the main thread, so a
- * GEMM is split without copying: each thread multiplies its own rows (or columns) of C, reading A and B
- * where the main thread put them. Calls are synchronous, as the kernels are: the main thread hands out the
+ * Every worker instantiates the same WebAssembly module on the same shared memory as the main thread, so
+ * work is split without copying: each thread runs one part (a GEMM's rows or columns of C, a convolution's
+ * output pixels) of an exported kernel, reading the operands where the main thread put them. Calls are synchronous, as the kernels are: the main thread hands out the
  * parts through a small shared control block (Atomics), does the first part itself, then waits for the
  * others. A worker spins briefly after a part (the next GEMM of a training step usually comes within
  * microseconds) and then sleeps in `Atomics.wait`, so no more threads spin than the caller asked for.
  */
 
-/** Control block per worker: state, ready flag, then the 13 arguments of the module's `gemm`. */
-const SLOT = 16;
+/**
+ * Control block per worker: state, ready flag, the kernel (its index in `THREAD_KERNELS`), the argument
+ * count, then the arguments.
+ */
+const SLOT = 32;
+/** The module's exports a worker can run (a part's first number is the index here). */
+export const THREAD_KERNELS = [
+  'gemm',
+  'conv2dRows',
+  'conv2dBackpropInputRows',
+  'conv2dBackpropFilterParts',
+] as const;
+export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 const IDLE = 0;
 const WORK = 1;
 const DONE = 2;
@@ -25,6 +36,7 @@ interface WorkerInit {
   memory: SharedMemory;
   control: SharedArrayBuffer;
   slot: number;
+  kernels: readonly string[];
 }
 
 /**
@@ -38,9 +50,9 @@ function workerMain(init: WorkerInit): void {
     }
   ).WebAssembly;
   const instance = new wasm.Instance(init.module, { env: { memory: init.memory, abort() {} } });
-  const gemm = instance.exports.gemm as (...args: number[]) => void;
+  const kernels = init.kernels.map((name) => instance.exports[name] as (...args: number[]) => void);
   const control = new Int32Array(init.control);
-  const base = init.slot * 16;
+  const base = init.slot * 32;
   Atomics.store(control, base + 1, 1); // ready
   for (;;) {
     let spins = 0;
@@ -52,23 +64,8 @@ function workerMain(init: WorkerInit): void {
         since = performance.now();
       }
     }
-    const a = control;
-    const o = base + 2;
-    gemm(
-      a[o]!,
-      a[o + 1]!,
-      a[o + 2]!,
-      a[o + 3]!,
-      a[o + 4]!,
-      a[o + 5]!,
-      a[o + 6]!,
-      a[o + 7]!,
-      a[o + 8]!,
-      a[o + 9]!,
-      a[o + 10]!,
-      a[o + 11]!,
-      a[o + 12]!,
-    );
+    const args = Array.from(control.subarray(base + 4, base + 4 + control[base + 3]!));
+    kernels[control[base + 2]!]!(...args);
     Atomics.store(control, base, 2);
   }
 }
@@ -155,7 +152,13 @@ export class ThreadPool {
     while (this.workers.length < Math.min(size, MAX_WORKERS)) {
       const slot = this.workers.length;
       this.workers.push(
-        this.startWorker({ module: this.module, memory: this.memory, control: this.buffer, slot }),
+        this.startWorker({
+          module: this.module,
+          memory: this.memory,
+          control: this.buffer,
+          slot,
+          kernels: THREAD_KERNELS,
+        }),
       );
     }
   }
@@ -168,14 +171,17 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `parts[0]` on the calling thread with `runHere` and `parts[1..]` on workers 0.., and returns when
-   * all are done. Each part is the module gemm's 13 arguments.
+   * Runs `kernel` on `parts[0]` on the calling thread with `runHere` and on `parts[1..]` on workers 0..,
+   * and returns when all are done. Each part is the kernel's arguments (byte offsets and sizes: int32).
    */
-  run(parts: number[][], runHere: (args: number[]) => void): void {
+  run(kernel: ThreadKernel, parts: number[][], runHere: (args: number[]) => void): void {
     const control = this.control;
+    const id = THREAD_KERNELS.indexOf(kernel);
     for (let p = 1; p < parts.length; p++) {
       const base = (p - 1) * SLOT;
-      control.set(parts[p]!, base + 2);
+      control[base + 2] = id;
+      control[base + 3] = parts[p]!.length;
+      control.set(parts[p]!, base + 4);
       Atomics.store(control, base, WORK);
       Atomics.notify(control, base);
     }
@@ -185,7 +191,7 @@ export class ThreadPool {
       // Spin: the parts are sized to finish together. A worker that never answers is an error, not a hang.
       for (let spins = 1, since = performance.now(); Atomics.load(control, base) !== DONE; spins++) {
         if ((spins & 0xffff) === 0 && performance.now() - since > 60_000)
-          throw new Error('cpu: a GEMM worker thread stopped answering (60 s); use cpu({ threads: 1 })');
+          throw new Error('cpu: a kernel worker thread stopped answering (60 s); use cpu({ threads: 1 })');
       }
       Atomics.store(control, base, IDLE);
     }

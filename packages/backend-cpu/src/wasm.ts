@@ -6,7 +6,7 @@
 
 import type { GemmArgs } from './gemm.js';
 import { kernelsSharedWasmBase64, kernelsWasmBase64 } from './generated/kernels-wasm.js';
-import { ThreadPool } from './threads.js';
+import { type ThreadKernel, ThreadPool } from './threads.js';
 import { floats } from './util.js';
 
 // The few WebAssembly and base64 globals used here, declared so the package needs neither DOM nor Node
@@ -58,6 +58,9 @@ export interface WasmKernels {
   reluGrad(x: number, dy: number, dx: number, n: number): void;
   sumRows(x: number, rows: number, cols: number, acc: number, y: number): void;
   maxPool(...args: number[]): void;
+  conv2dRows(...args: number[]): void;
+  conv2dBackpropInputRows(...args: number[]): void;
+  conv2dBackpropFilterParts(...args: number[]): void;
   SCRATCH_BYTES: { value: number };
 }
 
@@ -218,6 +221,26 @@ export class WasmHeap {
   }
 
   /**
+   * How many threads a kernel of `work` multiply-adds should use now: those in force, fewer where a part
+   * would be under the least work per part, and only workers that have booted.
+   */
+  threadsFor(work: number): number {
+    const wanted = Math.min(threadsInForce, Math.floor(work / Math.max(1, minPartWork)));
+    return wanted > 1 && pool ? 1 + pool.ready(wanted - 1) : 1;
+  }
+
+  /** Runs the module's `kernel` once per part (its arguments), part t on thread t (0: the caller). */
+  run(kernel: ThreadKernel, parts: number[][]): void {
+    const fn = this.mod[kernel] as (...args: number[]) => void;
+    if (parts.length === 1) {
+      fn(...parts[0]);
+      return;
+    }
+    pool!.run(kernel, parts, (args) => fn(...args));
+    splitCount++;
+  }
+
+  /**
    * The module's `gemm` (byte offsets, strides in elements), split over the threads in force: C's rows (or
    * its columns, when it has few rows) are cut into contiguous parts, one per thread. Each element of C is
    * still summed in the same order, so the result is bit-identical for every thread count.
@@ -236,12 +259,7 @@ export class WasmHeap {
     ldc: number,
     accumulate: number,
   ): void {
-    const wanted = Math.min(threadsInForce, Math.floor((m * n * k) / Math.max(1, minPartWork)));
-    const threads = wanted > 1 && pool ? 1 + pool.ready(wanted - 1) : 1;
-    if (threads === 1) {
-      this.mod.gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, this.scratch(0));
-      return;
-    }
+    const threads = this.threadsFor(m * n * k);
     // Split the longer side of C, in whole micro-kernel tiles (4 rows, 8 columns).
     const byRows = m >= n;
     const [length, unit] = byRows ? [m, 4] : [n, 8];
@@ -249,6 +267,7 @@ export class WasmHeap {
     const parts: number[][] = [];
     for (let t = 0, from = 0; from < length; t++, from += step) {
       const size = Math.min(step, length - from);
+      const packs = this.scratch(t);
       parts.push(
         byRows
           ? [
@@ -264,27 +283,14 @@ export class WasmHeap {
               c + from * ldc * 4,
               ldc,
               accumulate,
-              this.scratch(t),
+              packs,
             ]
-          : [
-              m,
-              size,
-              k,
-              a,
-              rsa,
-              csa,
-              b + from * csb * 4,
-              rsb,
-              csb,
-              c + from * 4,
-              ldc,
-              accumulate,
-              this.scratch(t),
-            ],
+          : [m, size, k, a, rsa, csa, b + from * csb * 4, rsb, csb, c + from * 4, ldc, accumulate, packs],
       );
     }
-    pool!.run(parts, (args) => this.mod.gemm(...(args as Parameters<WasmKernels['gemm']>)));
-    splitCount++;
+    if (parts.length === 0)
+      parts.push([m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, this.scratch(0)]);
+    this.run('gemm', parts);
   }
 }
 

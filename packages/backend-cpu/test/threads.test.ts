@@ -60,6 +60,18 @@ describe('threads', () => {
         k: [3, 3, 2, 6],
         attrs: { strides: [2, 1], pads: [1, 1, 2, 0], dilations: [1, 2], groups: 2 },
       },
+      // one image: fewer images than threads, so dx's GEMMs are split instead of its images
+      {
+        x: [1, 20, 20, 8],
+        k: [3, 3, 8, 4],
+        attrs: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 },
+      },
+      // X_col in several blocks, dW's pixel sum in several parts
+      {
+        x: [3, 40, 40, 2],
+        k: [3, 3, 2, 3],
+        attrs: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 },
+      },
       {
         x: [4, 7, 7, 8],
         k: [1, 1, 8, 5],

@@ -197,74 +197,179 @@ function windowArgs(g: ConvGeometry, group: number): number[] {
   ];
 }
 
-/** Y = X_col · W_row per group and chunk of output pixels, on the module. */
+/**
+ * Pixels per block of X_col on the module: a block (blockRows x cols floats, 256 KiB) stays in L2 while
+ * the GEMM packs it, instead of a whole X_col streaming through memory twice.
+ */
+const BLOCK_FLOATS = 1 << 16;
+const blockRowsOf = (g: ConvGeometry) => Math.max(1, Math.floor(BLOCK_FLOATS / Math.max(1, g.cols)));
+
+/** `length` cut into at most `parts` contiguous ranges [from, count], one per thread. */
+function ranges(length: number, parts: number): [number, number][] {
+  const step = Math.max(1, Math.ceil(length / parts));
+  const out: [number, number][] = [];
+  for (let from = 0; from < length; from += step) out.push([from, Math.min(step, length - from)]);
+  return out;
+}
+
+/**
+ * Y = X_col · W_row on the module: per group, the output pixels cut into one range per thread, each
+ * thread building its X_col blocks in its own scratch. Rows of Y are independent, so any cut gives the
+ * same bits.
+ */
 function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Array {
   const heap = wasmHeap();
   const { outC, ocg, cols } = g;
   const xp = heap.put(x.data);
   const wp = heap.put(filter.data);
   const yp = heap.alloc(size);
-  const chunk = rowsPerChunk(g);
-  const colp = isPointwise(g) ? 0 : heap.alloc(chunk * cols);
-  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
-    const count = Math.min(chunk, g.rows - row0);
+  if (isPointwise(g)) {
     for (let group = 0; group < g.groups; group++) {
-      const c = yp + (row0 * outC + group * ocg) * 4;
-      const b = wp + group * ocg * 4;
-      if (isPointwise(g)) {
-        heap.gemm(count, ocg, cols, xp + (row0 * g.inC + group * g.cg) * 4, g.inC, 1, b, outC, 1, c, outC, 0);
-      } else {
-        heap.mod.im2col(xp, ...windowArgs(g, group), row0, count, colp);
-        heap.gemm(count, ocg, cols, colp, cols, 1, b, outC, 1, c, outC, 0);
-      }
+      const a = xp + group * g.cg * 4;
+      heap.gemm(g.rows, ocg, cols, a, g.inC, 1, wp + group * ocg * 4, outC, 1, yp + group * ocg * 4, outC, 0);
     }
+    return heap.read(yp, size);
+  }
+  const blockRows = blockRowsOf(g);
+  const threads = heap.threadsFor(g.rows * cols * ocg);
+  const colp = heap.alloc(threads * blockRows * cols);
+  for (let group = 0; group < g.groups; group++) {
+    const parts = ranges(g.rows, threads).map(([from, count], t) => [
+      xp,
+      ...windowArgs(g, group),
+      from,
+      count,
+      blockRows,
+      wp + group * ocg * 4,
+      outC,
+      ocg,
+      yp + group * ocg * 4,
+      colp + t * blockRows * cols * 4,
+      heap.scratch(t),
+    ]);
+    heap.run('conv2dRows', parts);
   }
   return heap.read(yp, size);
 }
 
-/** dX_col = dY · W_rowᵀ then col2im, on the module. */
+/**
+ * dX_col = dY · W_rowᵀ then col2im, on the module. Threads take whole images (an image's pixels scatter
+ * into that image only); with fewer images than threads, the GEMMs are split instead and col2im runs on
+ * the caller. Either way each dx sums its contributions in pixel order: the same bits.
+ */
 function wasmConv2dBackpropInput(dy: T, filter: T, g: ConvGeometry, size: number): Float32Array {
   const heap = wasmHeap();
   const { outC, ocg, cols } = g;
   const dyp = heap.put(dy.data);
   const wp = heap.put(filter.data);
   const dxp = heap.alloc(size, true);
-  const chunk = rowsPerChunk(g);
-  const colp = heap.alloc(chunk * cols);
-  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
-    const count = Math.min(chunk, g.rows - row0);
-    for (let group = 0; group < g.groups; group++) {
+  const blockRows = blockRowsOf(g);
+  const threads = heap.threadsFor(g.rows * cols * ocg);
+  const byImages = threads === 1 || g.batch >= threads;
+  const colp = heap.alloc((byImages ? threads : 1) * blockRows * cols);
+  const perImage = g.outH * g.outW;
+  for (let group = 0; group < g.groups; group++) {
+    const w = wp + group * ocg * 4;
+    if (byImages) {
+      const parts = ranges(g.batch, threads).map(([image, images], t) => [
+        dyp + group * ocg * 4,
+        ...windowArgs(g, group),
+        image * perImage,
+        images * perImage,
+        blockRows,
+        w,
+        outC,
+        ocg,
+        dxp,
+        colp + t * blockRows * cols * 4,
+        heap.scratch(t),
+      ]);
+      heap.run('conv2dBackpropInputRows', parts);
+      continue;
+    }
+    for (let row0 = 0; row0 < g.rows; row0 += blockRows) {
+      const count = Math.min(blockRows, g.rows - row0);
       const a = dyp + (row0 * outC + group * ocg) * 4;
       // W_rowᵀ: element (oc, col) of group g is filter[col * outC + g*OCg + oc].
-      heap.gemm(count, cols, ocg, a, outC, 1, wp + group * ocg * 4, 1, outC, colp, cols, 0);
+      heap.gemm(count, cols, ocg, a, outC, 1, w, 1, outC, colp, cols, 0);
       heap.mod.col2im(colp, ...windowArgs(g, group), row0, count, dxp);
     }
   }
   return heap.read(dxp, size);
 }
 
-/** dW = X_colᵀ · dY, summed over the chunks of output pixels, on the module. */
+/** The most parts dW's sum over pixels is cut into, and the most floats their partial sums may take. */
+const FILTER_PARTS = 16;
+const FILTER_PARTIAL_FLOATS = 1 << 22;
+
+/**
+ * dW = X_colᵀ · dY on the module. The pixels are cut into a fixed number of parts (set by the shapes,
+ * never by the thread count); threads take parts, each part's sum goes to its own partial, and the
+ * partials are added in part order in float64 and rounded once: the same bits for every thread count.
+ */
 function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): Float32Array {
   const heap = wasmHeap();
   const { outC, ocg, cols } = g;
   const xp = heap.put(x.data);
   const dyp = heap.put(dy.data);
   const dwp = heap.alloc(size);
-  const chunk = rowsPerChunk(g);
-  const colp = isPointwise(g) ? 0 : heap.alloc(chunk * cols);
-  for (let row0 = 0; row0 < g.rows; row0 += chunk) {
-    const count = Math.min(chunk, g.rows - row0);
+  if (isPointwise(g)) {
     for (let group = 0; group < g.groups; group++) {
-      const b = dyp + (row0 * outC + group * ocg) * 4;
-      const c = dwp + group * ocg * 4;
-      const add = row0 > 0 ? 1 : 0;
-      if (isPointwise(g)) {
-        // X_colᵀ read straight from x: element (c, pixel) is x[pixel * inC + g*Cg + c].
-        const a = xp + (row0 * g.inC + group * g.cg) * 4;
-        heap.gemm(cols, ocg, count, a, 1, g.inC, b, outC, 1, c, outC, add);
-      } else {
-        heap.mod.im2col(xp, ...windowArgs(g, group), row0, count, colp);
-        heap.gemm(cols, ocg, count, colp, 1, cols, b, outC, 1, c, outC, add);
+      // X_colᵀ read straight from x: element (c, pixel) is x[pixel * inC + g*Cg + c].
+      const a = xp + group * g.cg * 4;
+      heap.gemm(
+        cols,
+        ocg,
+        g.rows,
+        a,
+        1,
+        g.inC,
+        dyp + group * ocg * 4,
+        outC,
+        1,
+        dwp + group * ocg * 4,
+        outC,
+        0,
+      );
+    }
+    return heap.read(dwp, size);
+  }
+  const blockRows = blockRowsOf(g);
+  const slice = cols * ocg;
+  const nParts = Math.max(
+    1,
+    Math.min(FILTER_PARTS, Math.ceil(g.rows / blockRows), Math.floor(FILTER_PARTIAL_FLOATS / slice)),
+  );
+  const partRows = Math.ceil(g.rows / nParts);
+  const threads = Math.min(nParts, heap.threadsFor(g.rows * slice));
+  const colp = heap.alloc(threads * blockRows * cols);
+  const partials = heap.alloc(nParts * slice);
+  const acc = heap.alloc(2 * slice);
+  const sum = ocg === outC ? dwp : heap.alloc(slice);
+  for (let group = 0; group < g.groups; group++) {
+    const parts = ranges(nParts, threads).map(([part0, count], t) => [
+      xp,
+      ...windowArgs(g, group),
+      part0,
+      count,
+      partRows,
+      g.rows,
+      blockRows,
+      dyp + group * ocg * 4,
+      outC,
+      ocg,
+      partials,
+      colp + t * blockRows * cols * 4,
+      heap.scratch(t),
+    ]);
+    heap.run('conv2dBackpropFilterParts', parts);
+    heap.mod.sumRows(partials, nParts, slice, acc, sum);
+    if (sum !== dwp) {
+      // the group's cols x ocg block into dW's columns group*ocg.. (row stride outC)
+      const view = heap.f32();
+      for (let r = 0; r < cols; r++) {
+        const from = (sum >> 2) + r * ocg;
+        view.copyWithin((dwp >> 2) + r * outC + group * ocg, from, from + ocg);
       }
     }
   }

@@ -258,3 +258,126 @@ export function conv2dBackpropFilterParts(
     }
   }
 }
+
+/**
+ * The direct convolution for filters of few taps (kh·kw·inC ≤ 256, one group: LeNet's first conv has
+ * 25), where building X_col and packing it costs more than the products: each step multiplies 4
+ * neighbouring output pixels of a row by 8 output channels (the GEMM micro-kernel's tile), reading the
+ * 4 pixels' inputs straight from x. Taps on padding multiply a 0, as X_col's zeros would, and every sum
+ * runs over the taps in X_col's column order with the micro-kernel's float32 operations, so the result
+ * is the im2col path's bit for bit.
+ *
+ * Covers output rows [line0, line0+lines) (a line is one image row of output pixels, outW of them). `w8`
+ * is the filter with its output channels padded to `ocPad` (a multiple of 8) by zeros; `tile` is 32
+ * bytes of this thread's scratch.
+ */
+export function conv2dDirect(
+  x: usize,
+  inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32,
+  line0: i32,
+  lines: i32,
+  w8: usize,
+  ocPad: i32,
+  outC: i32,
+  y: usize,
+  tile: usize,
+): void {
+  const zero = f32x4.splat(0);
+  const step = <usize>(sw * inC) << 2; // bytes between the inputs of neighbouring output pixels
+  const wRow = <usize>ocPad << 2; // bytes per filter tap in w8
+  const pixelBytes = <usize>outC << 2;
+  for (let line = line0; line < line0 + lines; line++) {
+    const n = line / outH;
+    const h0 = (line % outH) * sh - padTop;
+    for (let wo = 0; wo < outW; ) {
+      const w0 = wo * sw - padLeft;
+      const out = y + ((<usize>(line * outW + wo) * outC) << 2);
+      if (wo + 4 <= outW && w0 >= 0 && w0 + 3 * sw + (kw - 1) * dw < inW) {
+        // 4 pixels whose taps are all inside the row's width: only a padding row can be outside.
+        for (let ob = 0; ob < outC; ob += 8) {
+          let a0l = zero, a0h = zero, a1l = zero, a1h = zero;
+          let a2l = zero, a2h = zero, a3l = zero, a3h = zero;
+          let wp = w8 + (<usize>ob << 2);
+          for (let ki = 0; ki < kh; ki++) {
+            const hi = h0 + ki * dh;
+            if (hi < 0 || hi >= inH) {
+              // a padding row: its zeros times the weights, as X_col would add them
+              for (let t = 0; t < kw * inC; t++, wp += wRow) {
+                const zl = f32x4.mul(zero, v128.load(wp));
+                const zh = f32x4.mul(zero, v128.load(wp, 16));
+                a0l = f32x4.add(a0l, zl); a0h = f32x4.add(a0h, zh);
+                a1l = f32x4.add(a1l, zl); a1h = f32x4.add(a1h, zh);
+                a2l = f32x4.add(a2l, zl); a2h = f32x4.add(a2h, zh);
+                a3l = f32x4.add(a3l, zl); a3h = f32x4.add(a3h, zh);
+              }
+              continue;
+            }
+            const rowBase = x + ((<usize>((n * inH + hi) * inW + w0) * inC) << 2);
+            for (let kj = 0; kj < kw; kj++) {
+              let p = rowBase + ((<usize>(kj * dw) * inC) << 2);
+              for (let c = 0; c < inC; c++, wp += wRow, p += 4) {
+                const bl = v128.load(wp);
+                const bh = v128.load(wp, 16);
+                const x0 = v128.load32_splat(p);
+                const x1 = v128.load32_splat(p + step);
+                const x2 = v128.load32_splat(p + 2 * step);
+                const x3 = v128.load32_splat(p + 3 * step);
+                a0l = f32x4.add(a0l, f32x4.mul(x0, bl));
+                a0h = f32x4.add(a0h, f32x4.mul(x0, bh));
+                a1l = f32x4.add(a1l, f32x4.mul(x1, bl));
+                a1h = f32x4.add(a1h, f32x4.mul(x1, bh));
+                a2l = f32x4.add(a2l, f32x4.mul(x2, bl));
+                a2h = f32x4.add(a2h, f32x4.mul(x2, bh));
+                a3l = f32x4.add(a3l, f32x4.mul(x3, bl));
+                a3h = f32x4.add(a3h, f32x4.mul(x3, bh));
+              }
+            }
+          }
+          const cols = min(8, outC - ob);
+          const o = out + (<usize>ob << 2);
+          storeChannels(o, a0l, a0h, cols, tile);
+          storeChannels(o + pixelBytes, a1l, a1h, cols, tile);
+          storeChannels(o + 2 * pixelBytes, a2l, a2h, cols, tile);
+          storeChannels(o + 3 * pixelBytes, a3l, a3h, cols, tile);
+        }
+        wo += 4;
+        continue;
+      }
+      // One pixel near the edge: every tap checked.
+      for (let ob = 0; ob < outC; ob += 8) {
+        let al = zero, ah = zero;
+        let wp = w8 + (<usize>ob << 2);
+        for (let ki = 0; ki < kh; ki++) {
+          const hi = h0 + ki * dh;
+          const rowInside = hi >= 0 && hi < inH;
+          for (let kj = 0; kj < kw; kj++) {
+            const wi = w0 + kj * dw;
+            const inside = rowInside && wi >= 0 && wi < inW;
+            const p = x + ((<usize>((n * inH + hi) * inW + wi) * inC) << 2);
+            for (let c = 0; c < inC; c++, wp += wRow) {
+              const xv = inside ? v128.load32_splat(p + (<usize>c << 2)) : zero;
+              al = f32x4.add(al, f32x4.mul(xv, v128.load(wp)));
+              ah = f32x4.add(ah, f32x4.mul(xv, v128.load(wp, 16)));
+            }
+          }
+        }
+        storeChannels(out + (<usize>ob << 2), al, ah, min(8, outC - ob), tile);
+      }
+      wo++;
+    }
+  }
+}
+
+/** Stores the first `cols` (≤ 8) of a pixel's 8 channel sums, through `tile` when fewer than 8. */
+@inline
+function storeChannels(out: usize, lo: v128, hi: v128, cols: i32, tile: usize): void {
+  if (cols == 8) {
+    v128.store(out, lo);
+    v128.store(out, hi, 16);
+    return;
+  }
+  v128.store(tile, lo);
+  v128.store(tile, hi, 16);
+  for (let s = 0; s < cols; s++) store<f32>(out + (<usize>s << 2), load<f32>(tile + (<usize>s << 2)));
+}

@@ -18,6 +18,7 @@ const SLOT = 32;
 export const THREAD_KERNELS = [
   'gemm',
   'conv2dRows',
+  'conv2dDirect',
   'conv2dBackpropInputRows',
   'conv2dBackpropFilterParts',
 ] as const;

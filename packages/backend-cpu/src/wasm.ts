@@ -59,6 +59,7 @@ export interface WasmKernels {
   sumRows(x: number, rows: number, cols: number, acc: number, y: number): void;
   maxPool(...args: number[]): void;
   conv2dRows(...args: number[]): void;
+  conv2dDirect(...args: number[]): void;
   conv2dBackpropInputRows(...args: number[]): void;
   conv2dBackpropFilterParts(...args: number[]): void;
   SCRATCH_BYTES: { value: number };

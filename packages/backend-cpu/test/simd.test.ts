@@ -4,7 +4,7 @@
  * any NaN). The conformance suite checks each path against the external references; this pins them to
  * each other where the SIMD code must reproduce the TypeScript loop's semantics exactly.
  */
-import type { Activation, BinaryOp, Pool2DAttrs, Shape } from '@cnn/core';
+import type { Activation, BinaryOp, Conv2DAttrs, Pool2DAttrs, Shape } from '@cnn/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
 import { mulberry32, type Rng, sizeOf } from './helpers.js';
@@ -162,4 +162,49 @@ function broadcast(a: Shape, b: Shape): Shape {
     out.push(Math.max(da, db));
   }
   return out;
+}
+
+describe('the direct convolution', () => {
+  it('gives the im2col path bit for bit (padding, strides, dilations, 1 to 4 channels, 1 to 20 filters)', async () => {
+    const { directConv } = await import('../src/kernels/conv2d.js');
+    const rng = mulberry32(5);
+    const cases: { x: Shape; k: Shape; attrs: Conv2DAttrs }[] = [
+      { x: [3, 28, 28, 1], k: [5, 5, 1, 6], attrs: convAttrs([1, 1], [2, 2, 2, 2], [1, 1]) },
+      { x: [2, 13, 11, 3], k: [3, 3, 3, 20], attrs: convAttrs([2, 1], [1, 0, 1, 2], [1, 1]) },
+      { x: [1, 17, 19, 4], k: [3, 2, 4, 9], attrs: convAttrs([1, 3], [0, 1, 2, 1], [2, 2]) },
+      { x: [2, 6, 30, 2], k: [1, 7, 2, 8], attrs: convAttrs([1, 1], [0, 3, 0, 3], [1, 1]) },
+    ];
+    for (const { x: xShape, k, attrs } of cases) {
+      const out = convOut(xShape, k, attrs);
+      const x = t(values(rng, sizeOf(xShape), false), xShape);
+      const f = t(values(rng, sizeOf(k), false), k);
+      const direct = simd.conv2d(x, f, attrs, out);
+      const saved = directConv.maxChannels;
+      directConv.maxChannels = 0;
+      try {
+        expectSameBits(direct, simd.conv2d(x, f, attrs, out), `conv2d [${xShape}] * [${k}]`);
+      } finally {
+        directConv.maxChannels = saved;
+      }
+    }
+  });
+});
+
+function convAttrs(
+  strides: [number, number],
+  pads: [number, number, number, number],
+  dilations: [number, number],
+): Conv2DAttrs {
+  return { strides, pads, dilations, groups: 1 };
+}
+
+function convOut(x: Shape, k: Shape, a: Conv2DAttrs): Shape {
+  const size = (len: number, kk: number, s: number, d: number, p: number) =>
+    Math.floor((len + p - d * (kk - 1) - 1) / s) + 1;
+  return [
+    x[0],
+    size(x[1], k[0], a.strides[0], a.dilations[0], a.pads[0] + a.pads[2]),
+    size(x[2], k[1], a.strides[1], a.dilations[1], a.pads[1] + a.pads[3]),
+    k[3],
+  ];
 }

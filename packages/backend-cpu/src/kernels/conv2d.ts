@@ -204,6 +204,14 @@ function windowArgs(g: ConvGeometry, group: number): number[] {
 const BLOCK_FLOATS = 1 << 16;
 const blockRowsOf = (g: ConvGeometry) => Math.max(1, Math.floor(BLOCK_FLOATS / Math.max(1, g.cols)));
 
+/**
+ * When the forward pass skips X_col for the direct kernel: filters of at most one GEMM depth block of taps
+ * (the GEMM's KC, so the direct kernel's sums are the im2col path's bit for bit) on inputs of at most
+ * `maxChannels` channels, where X_col's copies are runs of a few floats and cost more than the products
+ * (LeNet's first conv: 5-float runs). Tests set `maxChannels` to 0 to compare the two paths.
+ */
+export const directConv = { maxTaps: 256, maxChannels: 4 };
+
 /** `length` cut into at most `parts` contiguous ranges [from, count], one per thread. */
 function ranges(length: number, parts: number): [number, number][] {
   const step = Math.max(1, Math.ceil(length / parts));
@@ -230,8 +238,31 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
     }
     return heap.read(yp, size);
   }
-  const blockRows = blockRowsOf(g);
   const threads = heap.threadsFor(g.rows * cols * ocg);
+  if (g.groups === 1 && cols <= directConv.maxTaps && g.inC <= directConv.maxChannels) {
+    // Few taps: the direct kernel (no X_col), on the filter with its channels padded to 8s.
+    const ocPad = Math.ceil(outC / 8) * 8;
+    const w8 = heap.alloc(cols * ocPad, true);
+    const view = heap.f32();
+    for (let t = 0; t < cols; t++)
+      view.set(filter.data.subarray(t * outC, (t + 1) * outC), (w8 >> 2) + t * ocPad);
+    const { inH, inW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft } = g;
+    const window = [inH, inW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft];
+    const parts = ranges(g.batch * outH, threads).map(([line0, lines], t) => [
+      xp,
+      ...window,
+      line0,
+      lines,
+      w8,
+      ocPad,
+      outC,
+      yp,
+      heap.scratch(t),
+    ]);
+    heap.run('conv2dDirect', parts);
+    return heap.read(yp, size);
+  }
+  const blockRows = blockRowsOf(g);
   const colp = heap.alloc(threads * blockRows * cols);
   for (let group = 0; group < g.groups; group++) {
     const parts = ranges(g.rows, threads).map(([from, count], t) => [

@@ -13,6 +13,8 @@ const MUL = 2;
 const DIV = 3;
 const MAXIMUM = 4;
 const MINIMUM = 5;
+/** y = a (b unread): broadcastTo, through the same strided loop. */
+const COPY = 6;
 
 @inline
 function binaryVector(op: i32, a: v128, b: v128): v128 {
@@ -21,7 +23,8 @@ function binaryVector(op: i32, a: v128, b: v128): v128 {
   if (op == MUL) return f32x4.mul(a, b);
   if (op == DIV) return f32x4.div(a, b);
   if (op == MAXIMUM) return f32x4.max(a, b);
-  return f32x4.min(a, b);
+  if (op == MINIMUM) return f32x4.min(a, b);
+  return a;
 }
 
 @inline
@@ -31,7 +34,8 @@ function binaryScalar(op: i32, a: f32, b: f32): f32 {
   if (op == MUL) return a * b;
   if (op == DIV) return a / b;
   if (op == MAXIMUM) return max<f32>(a, b);
-  return min<f32>(a, b);
+  if (op == MINIMUM) return min<f32>(a, b);
+  return a;
 }
 
 /**
@@ -105,7 +109,9 @@ export function binary(
   else if (op == DIV) binaryLoop(DIV, a, aRowStride, aColStride, b, bRowStride, bColStride, y, rows, cols);
   else if (op == MAXIMUM)
     binaryLoop(MAXIMUM, a, aRowStride, aColStride, b, bRowStride, bColStride, y, rows, cols);
-  else binaryLoop(MINIMUM, a, aRowStride, aColStride, b, bRowStride, bColStride, y, rows, cols);
+  else if (op == MINIMUM)
+    binaryLoop(MINIMUM, a, aRowStride, aColStride, b, bRowStride, bColStride, y, rows, cols);
+  else binaryLoop(COPY, a, aRowStride, aColStride, b, bRowStride, bColStride, y, rows, cols);
 }
 
 /** y = max(x, 0): NaN stays NaN, -0 becomes +0 (JavaScript's Math.max(x, 0) exactly). */
@@ -136,11 +142,76 @@ export function reluGrad(x: usize, dy: usize, dx: usize, n: i32): void {
   }
 }
 
+/** Unary op codes, shared with src/kernels/elementwise.ts (`SIMD_UNARY_OPS`). */
+const NEG = 0;
+const ABS = 1;
+const SQUARE = 2;
+const SQRT = 3;
+const RECIPROCAL = 4;
+
+@inline
+function unaryVector(op: i32, v: v128): v128 {
+  if (op == NEG) return f32x4.neg(v);
+  if (op == ABS) return f32x4.abs(v);
+  if (op == SQUARE) return f32x4.mul(v, v);
+  if (op == SQRT) return f32x4.sqrt(v);
+  return f32x4.div(f32x4.splat(1), v);
+}
+
+@inline
+function unaryScalar(op: i32, v: f32): f32 {
+  if (op == NEG) return -v;
+  if (op == ABS) return abs<f32>(v);
+  if (op == SQUARE) return v * v;
+  if (op == SQRT) return sqrt<f32>(v);
+  return 1 / v;
+}
+
+function unaryLoop(op: i32, x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, unaryVector(op, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, unaryScalar(op, load<f32>(x + o)));
+  }
+}
+
 /**
- * y[c] = sum over r of x[r·cols + c] (rows x cols, row-major), summed in float64 in row order and rounded
- * once: the TypeScript kernel's sum, bit for bit. `acc` is scratch for `cols` float64s, 16-byte aligned.
+ * y = op(x) for the unary ops whose float32 result is exactly the TypeScript kernel's float64 result
+ * rounded to float32 (negation, |x|, x², √x, 1/x: one correctly rounded operation each).
  */
-export function sumRows(x: usize, rows: i32, cols: i32, acc: usize, y: usize): void {
+export function unary(op: i32, x: usize, y: usize, n: i32): void {
+  if (op == NEG) unaryLoop(NEG, x, y, n);
+  else if (op == ABS) unaryLoop(ABS, x, y, n);
+  else if (op == SQUARE) unaryLoop(SQUARE, x, y, n);
+  else if (op == SQRT) unaryLoop(SQRT, x, y, n);
+  else unaryLoop(RECIPROCAL, x, y, n);
+}
+
+/**
+ * y = (x - mean) · k + offset per channel (the last axis, C of them), in float64 like the TypeScript
+ * kernel: `mean`, `k` (scale / sqrt(variance + epsilon)) and `offset` are C float64s each.
+ */
+export function batchNorm(x: usize, rows: i32, C: i32, mean: usize, k: usize, offset: usize, y: usize): void {
+  let at: usize = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < C; c++, at += 4) {
+      const cb = <usize>c << 3;
+      const v = (<f64>load<f32>(x + at) - load<f64>(mean + cb)) * load<f64>(k + cb) + load<f64>(offset + cb);
+      store<f32>(y + at, <f32>v);
+    }
+  }
+}
+
+/**
+ * y[c] = sum over r of x[r·cols + c] (rows x cols, row-major) / divisor, summed in float64 in row order,
+ * divided in float64 and rounded once: the TypeScript kernel's sum (divisor 1) or mean, bit for bit.
+ * `acc` is scratch for `cols` float64s, 16-byte aligned.
+ */
+export function sumRows(x: usize, rows: i32, cols: i32, divisor: f64, acc: usize, y: usize): void {
   memory.fill(acc, 0, <usize>cols << 3);
   for (let r = 0; r < rows; r++) {
     const xr = x + ((<usize>r * cols) << 2);
@@ -158,5 +229,6 @@ export function sumRows(x: usize, rows: i32, cols: i32, acc: usize, y: usize): v
       store<f64>(p, load<f64>(p) + <f64>load<f32>(xr + (<usize>c << 2)));
     }
   }
-  for (let c = 0; c < cols; c++) store<f32>(y + (<usize>c << 2), <f32>load<f64>(acc + (<usize>c << 3)));
+  for (let c = 0; c < cols; c++)
+    store<f32>(y + (<usize>c << 2), <f32>(load<f64>(acc + (<usize>c << 3)) / divisor));
 }

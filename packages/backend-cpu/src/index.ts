@@ -130,7 +130,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     avgPoolBackprop: (dy, attrs, out) => track(avgPoolBackprop(dy, attrs, out)),
 
     binary: (op, a, b, out) => run(() => binary(op, a, b, out)),
-    unary: (op, x) => track(unary(op, x)),
+    unary: (op, x) => run(() => unary(op, x)),
     activation: (x, act) => run(() => activation(x, act)),
 
     reduce: (op, x, axes, out) => run(() => reduce(op, x, axes, out)),
@@ -143,11 +143,11 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     // ---- optional kernels (fused forms core would otherwise compose) ----
     activationGrad: (x, dy, act) => run(() => activationGrad(x, dy, act)),
     where: (cond, a, b, out) => track(where(cond, a, b, out)),
-    broadcastTo: (x, out) => track(broadcastTo(x, out)),
+    broadcastTo: (x, out) => run(() => broadcastTo(x, out)),
     softmax: (x, axis) => track(softmax(x, axis)),
     logSoftmax: (x, axis) => track(logSoftmax(x, axis)),
     batchNorm: (x, mean, variance, scale, offset, epsilon) =>
-      track(batchNorm(x, mean, variance, scale, offset, epsilon)),
+      run(() => batchNorm(x, mean, variance, scale, offset, epsilon)),
     lrn: (x, attrs) => track(lrn(x, attrs)),
     lrnBackprop: (x, dy, attrs) => track(lrnBackprop(x, dy, attrs)),
   };

@@ -56,7 +56,9 @@ export interface WasmKernels {
   ): void;
   relu(x: number, y: number, n: number): void;
   reluGrad(x: number, dy: number, dx: number, n: number): void;
-  sumRows(x: number, rows: number, cols: number, acc: number, y: number): void;
+  sumRows(x: number, rows: number, cols: number, divisor: number, acc: number, y: number): void;
+  unary(op: number, x: number, y: number, n: number): void;
+  batchNorm(x: number, rows: number, C: number, mean: number, k: number, offset: number, y: number): void;
   maxPool(...args: number[]): void;
   conv2dRows(...args: number[]): void;
   conv2dDirect(...args: number[]): void;

@@ -4,7 +4,7 @@
  * any NaN). The conformance suite checks each path against the external references; this pins them to
  * each other where the SIMD code must reproduce the TypeScript loop's semantics exactly.
  */
-import type { Activation, BinaryOp, Conv2DAttrs, Pool2DAttrs, Shape } from '@cnn/core';
+import type { Activation, BinaryOp, Conv2DAttrs, Pool2DAttrs, Shape, UnaryOp } from '@cnn/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
 import { mulberry32, type Rng, sizeOf } from './helpers.js';
@@ -88,7 +88,55 @@ describe('SIMD kernels match the TypeScript kernels bit for bit', () => {
     }
   });
 
-  it('sums of leading rows (bias gradients) and other reductions', () => {
+  it('unary ops and broadcastTo', () => {
+    const ops: UnaryOp[] = ['neg', 'abs', 'square', 'sqrt', 'reciprocal', 'exp'];
+    for (const op of ops) {
+      for (const n of [1, 6, 1003]) {
+        const x = t(values(rng, n), [n]);
+        expectSameBits(simd.unary(op, x), scalar.unary(op, x), `${op} n=${n}`);
+      }
+    }
+    const cases: [Shape, Shape][] = [
+      [[6], [2, 5, 5, 6]],
+      [
+        [1, 1, 1, 7],
+        [3, 4, 2, 7],
+      ],
+      [
+        [5, 1],
+        [5, 9],
+      ],
+      [[], [4, 3]],
+      [
+        [2, 1, 3],
+        [2, 4, 3],
+      ],
+    ];
+    for (const [from, to] of cases) {
+      const x = t(values(rng, sizeOf(from)), from);
+      expectSameBits(simd.broadcastTo(x, to), scalar.broadcastTo(x, to), `broadcastTo [${from}] -> [${to}]`);
+    }
+  });
+
+  it('batch norm (float64 per element)', () => {
+    for (const shape of [
+      [2, 3, 3, 6],
+      [5, 1],
+      [4, 9],
+    ] as Shape[]) {
+      const C = shape[shape.length - 1];
+      const x = t(values(rng, sizeOf(shape)), shape);
+      const stat = (lo: number) =>
+        t(
+          values(rng, C, false).map((v) => v + lo),
+          [C],
+        );
+      const args = [x, stat(0), stat(3), stat(0), stat(0)] as const;
+      expectSameBits(simd.batchNorm(...args, 1e-5), scalar.batchNorm(...args, 1e-5), `batchNorm [${shape}]`);
+    }
+  });
+
+  it('sums and means of leading rows (bias gradients, batch statistics) and other reductions', () => {
     const cases: [Shape, number[]][] = [
       [[64, 6], [0]],
       [

@@ -394,7 +394,7 @@ function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): F
       heap.scratch(t),
     ]);
     heap.run('conv2dBackpropFilterParts', parts);
-    heap.mod.sumRows(partials, nParts, slice, acc, sum);
+    heap.mod.sumRows(partials, nParts, slice, 1, acc, sum);
     if (sum !== dwp) {
       // the group's cols x ocg block into dW's columns group*ocg.. (row stride outC)
       const view = heap.f32();

@@ -71,6 +71,16 @@ const SIMD_BINARY_OPS: Partial<Record<BinaryOp, number>> = {
   maximum: 4,
   minimum: 5,
 };
+/** The SIMD kernel's op code that copies its first operand: `broadcastTo` through the same loop. */
+const SIMD_COPY = 6;
+/** The unary ops the SIMD kernel has, each one correctly rounded operation (so the same bits). */
+const SIMD_UNARY_OPS: Partial<Record<UnaryOp, number>> = {
+  neg: 0,
+  abs: 1,
+  square: 2,
+  sqrt: 3,
+  reciprocal: 4,
+};
 
 /**
  * `binary` on the SIMD kernel where the broadcast plan is at most rows x columns with each operand's
@@ -142,6 +152,10 @@ export function binary(op: BinaryOp, a: T, b: T, out: Shape): Float32Array {
 
 /** x repeated along its size-1 (and missing leading) dims up to `out`. */
 export function broadcastTo(x: T, out: Shape): Float32Array {
+  if (sizeOf(out) > 0 && gemmEngine() === 'wasm') {
+    const y = wasmBinary(SIMD_COPY, x, x, out);
+    if (y) return y;
+  }
   const y = floats(sizeOf(out));
   const plan = coalesce(out, [stridesOf(out), broadcastStrides(x.shape, out)]);
   const last = plan.shape.length - 1;
@@ -180,6 +194,9 @@ export function where(cond: T, a: T, b: T, out: Shape): Float32Array {
 export function unary(op: UnaryOp, x: T): Float32Array {
   const v = x.data;
   const n = v.length;
+  const code = SIMD_UNARY_OPS[op];
+  if (code !== undefined && gemmEngine() === 'wasm')
+    return wasmKernel([v], n, (heap, [xp], yp) => heap.mod.unary(code, xp, yp, n));
   const y = floats(n);
   switch (op) {
     case 'neg':

@@ -1,7 +1,9 @@
 /** Batch normalization (inference form) and local response normalization, channels on the last axis. */
 
 import type { KernelTensor, LRNAttrs } from '@cnn/core';
+import { gemmEngine } from '../gemm.js';
 import { floats } from '../util.js';
+import { wasmKernel } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -13,12 +15,23 @@ function channelsOf(x: T): number {
 export function batchNorm(x: T, mean: T, variance: T, scale: T, offset: T, epsilon: number): Float32Array {
   const C = channelsOf(x);
   const v = x.data;
-  const y = floats(v.length);
   // Fold the per-channel constants once.
   const mu = Float64Array.from(mean.data);
   const k = new Float64Array(C);
   for (let c = 0; c < C; c++) k[c] = scale.data[c] / Math.sqrt(variance.data[c] + epsilon);
   const b = Float64Array.from(offset.data);
+  if (gemmEngine() === 'wasm' && C > 0) {
+    // the same float64 arithmetic in the module (a JavaScript loop over the arrays is the slow part)
+    return wasmKernel([v], v.length, (heap, [xp], yp) => {
+      const constants = [mu, k, b].map((values) => {
+        const at = heap.alloc(2 * C);
+        new Float64Array(heap.f32().buffer, at, C).set(values);
+        return at;
+      });
+      heap.mod.batchNorm(xp, v.length / C, C, constants[0], constants[1], constants[2], yp);
+    });
+  }
+  const y = floats(v.length);
   for (let base = 0; base < v.length; base += C) {
     for (let c = 0; c < C; c++) y[base + c] = (v[base + c] - mu[c]) * k[c] + b[c];
   }

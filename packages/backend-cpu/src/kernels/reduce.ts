@@ -13,8 +13,8 @@ type T = KernelTensor<Float32Array>;
  */
 export function reduce(op: ReduceOp, x: T, axes: readonly number[], out: Shape): Float32Array {
   const outSize = sizeOf(out);
-  if (op === 'sum' && gemmEngine() === 'wasm') {
-    const y = wasmSumRows(x, out);
+  if ((op === 'sum' || op === 'mean') && gemmEngine() === 'wasm') {
+    const y = wasmSumRows(x, out, op === 'mean' ? sizeOf(x.shape) / outSize : 1);
     if (y) return y;
   }
   const acc = new Float64Array(outSize);
@@ -57,10 +57,11 @@ export function reduce(op: ReduceOp, x: T, axes: readonly number[], out: Shape):
 }
 
 /**
- * A sum of contiguous leading rows into one vector (a bias gradient over NHWC channels) on the SIMD
- * kernel, with the TypeScript loop's float64 sums in the same order; null for any other reduction.
+ * A sum (or mean: `divisor` is the count) of contiguous leading rows into one vector (a bias gradient, a
+ * batch norm's statistics over NHWC channels) on the SIMD kernel, with the TypeScript loop's float64 sums
+ * in the same order and its float64 division; null for any other reduction.
  */
-function wasmSumRows(x: T, out: Shape): Float32Array | null {
+function wasmSumRows(x: T, out: Shape, divisor: number): Float32Array | null {
   if (x.data.length === 0) return null;
   const plan = coalesce(x.shape, [stridesOf(x.shape), broadcastStrides(out, x.shape)]);
   if (plan.shape.length !== 2) return null;
@@ -68,7 +69,7 @@ function wasmSumRows(x: T, out: Shape): Float32Array | null {
   const [[xRow, xCol], [outRow, outCol]] = plan.strides;
   if (xRow !== cols || xCol !== 1 || outRow !== 0 || outCol !== 1) return null;
   return wasmKernel([x.data], cols, (heap, [xp], yp) =>
-    heap.mod.sumRows(xp, rows, cols, heap.alloc(2 * cols), yp),
+    heap.mod.sumRows(xp, rows, cols, divisor, heap.alloc(2 * cols), yp),
   );
 }
 

@@ -17,7 +17,15 @@ import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/po
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
 import { hardwareThreads } from './threads.js';
 import { floats, recycle } from './util.js';
-import { DEFAULT_MIN_PART_WORK, ensureThreads, threadsReady, wasmAvailable, withThreads } from './wasm.js';
+import {
+  DEFAULT_MIN_PART_WORK,
+  ensureThreads,
+  releaseResident,
+  threadsReady,
+  wasmAvailable,
+  wasmHeap,
+  withThreads,
+} from './wasm.js';
 
 /** The CPU backend: the whole contract, optional kernels included. */
 export type CpuBackend = Backend<Float32Array> &
@@ -105,7 +113,10 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     whenThreadsReady: () => threadsReady(threads),
 
     upload: (values) => {
-      const data = floats(values.length);
+      // Where tensors live in the SIMD module's memory, uploads go there too.
+      const resident = engine === 'wasm' ? wasmHeap().adopt(values) : null;
+      if (resident) return track(resident);
+      const data = floats(values.length, false);
       data.set(values);
       return track(data);
     },
@@ -114,7 +125,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     // Its buffer goes back to the pool only if this backend handed it out and it was live: a second
     // dispose, or a foreign array, must never put a buffer in use up for reuse.
     dispose: (data) => {
-      if (live.delete(data)) recycle(data);
+      if (live.delete(data) && !releaseResident(data)) recycle(data);
     },
     numBuffers: () => live.size,
 

@@ -130,12 +130,15 @@ const MAX_POOLED_FLOATS = 1 << 26;
 /** Below this, the engine's own young-generation allocation is cheaper than bookkeeping. */
 const MIN_POOLED_FLOATS = 1 << 10;
 
-/** A zero-filled Float32Array of `n` floats: a recycled one where the pool has that length. */
-export function floats(n: number): Float32Array {
+/**
+ * A Float32Array of `n` floats, a recycled one where the pool has that length: zero-filled, or (`zeroed`
+ * false, for a caller that overwrites every element) with whatever a recycled one held.
+ */
+export function floats(n: number, zeroed = true): Float32Array {
   const reused = n >= MIN_POOLED_FLOATS ? pool.get(n)?.pop() : undefined;
   if (!reused) return new Float32Array(n);
   pooledFloats -= n;
-  return reused.fill(0);
+  return zeroed ? reused.fill(0) : reused;
 }
 
 /**

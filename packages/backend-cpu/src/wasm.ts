@@ -179,45 +179,141 @@ export const splitGemms = () => splitCount;
 // ---- the heap ----
 
 /**
- * The module's linear memory as a bump allocator for one kernel call: `reset`, then `put`/`alloc` regions
- * (16-byte aligned, after every thread's GEMM scratch), call the module, `read` results out.
+ * The module's linear memory, in two parts. Below `top`: persistent blocks, the threads' GEMM scratch
+ * and, where the memory is shared, the tensors themselves (kernel outputs and uploads stay where the
+ * module computed them, so the next kernel reads them in place instead of copying them in, and nobody
+ * copies them out). Above `top`: one kernel call's scratch, a bump allocator that `reset` empties.
+ *
+ * A call allocates its outputs (`output`) before any scratch (`alloc`, `put`), so that a new block never
+ * lands on scratch in use. A block is freed when its tensor is disposed (`release`), or when its view is
+ * garbage-collected (a tensor nobody disposed must not leak memory a garbage collector cannot reclaim),
+ * and is reused for the next block of that size. A memory that is not shared cannot hold tensors: it
+ * detaches every view when it grows. There, inputs are copied in and outputs out.
  */
 export class WasmHeap {
+  /** End of the persistent blocks: scratch starts here. */
   private top = 0;
+  private scratchTop = 0;
+  private readonly threadScratch: number[] = [];
+  /** Blocks holding tensors: byte offset -> floats. */
+  private readonly blocks = new Map<number, number>();
+  /** Freed blocks, by floats. */
+  private readonly freeBlocks = new Map<number, number[]>();
+  /** The views this heap handed out on its blocks (only these are read in place). */
+  private readonly views = new WeakSet<Float32Array>();
+  private readonly collected = new FinalizationRegistry<number>((at) => this.freeBlock(at));
   readonly mod: WasmKernels;
+  /** Whether tensors live in the module's memory (it is shared, so views never detach). */
+  readonly resident: boolean;
+
   constructor(private readonly loaded: Loaded) {
     this.mod = loaded.kernels;
+    this.resident = loaded.shared;
+    this.top = (this.mod.heapBase() + 15) & ~15;
   }
+
   /** Thread t's GEMM scratch (the calling thread is 0). */
   scratch(t: number): number {
-    const base = (this.mod.heapBase() + 15) & ~15;
-    return base + t * ((this.mod.SCRATCH_BYTES.value + 15) & ~15);
+    return this.threadScratch[t]!;
   }
+
+  /** Starts a kernel call: no scratch in use, GEMM scratch for every thread of the pool. */
   reset(): void {
-    this.top = this.scratch(1 + (pool?.size ?? 0));
+    this.scratchTop = this.top;
+    const threads = 1 + (pool?.size ?? 0);
+    while (this.threadScratch.length < threads)
+      this.threadScratch.push(this.grab(this.mod.SCRATCH_BYTES.value / 4));
+    this.scratchTop = this.top;
   }
-  /** A region of `floats` float32s (zero-filled with `zero`); returns its byte offset. */
-  alloc(floats: number, zero = false): number {
-    const at = (this.top + 15) & ~15;
-    this.top = at + floats * 4;
+
+  /** A new persistent region at the top (between calls, or before the call's first scratch). */
+  private grab(floats: number): number {
+    if (this.scratchTop !== this.top)
+      throw new Error('cpu backend (internal): a kernel allocated an output after its scratch');
+    const at = this.top;
+    this.top = (at + floats * 4 + 15) & ~15;
+    this.scratchTop = this.top;
+    this.fit(this.top);
+    return at;
+  }
+
+  private fit(end: number): void {
     const memory = this.loaded.memory;
-    if (this.top > memory.buffer.byteLength)
-      memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / 65536));
+    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  }
+
+  /**
+   * The region a kernel writes its output to (`floats` float32s, zero-filled with `zero`): a tensor's
+   * block where tensors are resident, else scratch. `read` turns it into the result.
+   */
+  output(floats: number, zero = false): number {
+    if (!this.resident) return this.alloc(floats, zero);
+    const at = this.freeBlocks.get(floats)?.pop() ?? this.grab(floats);
+    this.blocks.set(at, floats);
     if (zero) this.f32().fill(0, at >> 2, (at >> 2) + floats);
     return at;
   }
-  /** Copies `values` in; returns the byte offset. */
+
+  /** A scratch region of `floats` float32s (zero-filled with `zero`); returns its byte offset. */
+  alloc(floats: number, zero = false): number {
+    const at = this.scratchTop;
+    this.scratchTop = (at + floats * 4 + 15) & ~15;
+    this.fit(this.scratchTop);
+    if (zero) this.f32().fill(0, at >> 2, (at >> 2) + floats);
+    return at;
+  }
+
+  /** Where `values` is in the module's memory: in place if it is a resident tensor, else copied in. */
   put(values: Float32Array): number {
+    if (this.views.has(values)) return values.byteOffset;
     const at = this.alloc(values.length);
     this.f32().set(values, at >> 2);
     return at;
   }
-  /** A copy of `count` values at byte offset `at`, in a recycled buffer where one fits. */
+
+  /**
+   * The kernel's result at `at` (from `output`): a view of the block itself where tensors are resident,
+   * else a copy (in a recycled buffer where one fits).
+   */
   read(at: number, count: number): Float32Array {
-    const y = floats(count);
+    if (this.blocks.get(at) === count) {
+      const view = new Float32Array(this.loaded.memory.buffer, at, count);
+      this.views.add(view);
+      this.collected.register(view, at, view);
+      return view;
+    }
+    const y = floats(count, false);
     y.set(this.f32().subarray(at >> 2, (at >> 2) + count));
     return y;
   }
+
+  /** A resident copy of `values` (an upload), or null where tensors are not resident. */
+  adopt(values: Float32Array): Float32Array | null {
+    if (!this.resident) return null;
+    this.reset();
+    const at = this.output(values.length);
+    this.f32().set(values, at >> 2);
+    return this.read(at, values.length);
+  }
+
+  /** Frees the block under a view `read` returned (its tensor was disposed); false for any other array. */
+  release(view: Float32Array): boolean {
+    if (!this.views.has(view)) return false;
+    this.views.delete(view);
+    this.collected.unregister(view);
+    this.freeBlock(view.byteOffset);
+    return true;
+  }
+
+  private freeBlock(at: number): void {
+    const floats = this.blocks.get(at);
+    if (floats === undefined) return;
+    this.blocks.delete(at);
+    let list = this.freeBlocks.get(floats);
+    if (!list) this.freeBlocks.set(floats, (list = []));
+    list.push(at);
+  }
+
   /** A view of the whole memory (made anew: growing the memory detaches old views). */
   f32(): Float32Array {
     return new Float32Array(this.loaded.memory.buffer);
@@ -299,6 +395,11 @@ export class WasmHeap {
 
 let heap: WasmHeap | null = null;
 
+/** Frees the module-memory block of a resident tensor's data; false for any other array. */
+export function releaseResident(data: Float32Array): boolean {
+  return heap?.release(data) ?? false;
+}
+
 /** The module and its heap; call only where `wasmAvailable()`. */
 export function wasmHeap(): WasmHeap {
   heap ??= new WasmHeap(load()!);
@@ -307,9 +408,9 @@ export function wasmHeap(): WasmHeap {
 }
 
 /**
- * Runs one module kernel on copies of `inputs` in the module's memory and returns a copy of the
- * `outFloats` floats it writes at `out` (zeroed first with `zeroOut`). `call` gets the heap (for scratch),
- * the inputs' byte offsets and `out`. The copies are memcpy-fast; the kernels they spare are not.
+ * Runs one module kernel on `inputs` (in place where resident, else copied in) and returns the
+ * `outFloats` floats it writes at `out` (zeroed first with `zeroOut`). `call` gets the heap (for
+ * scratch), the inputs' byte offsets and `out`.
  */
 export function wasmKernel(
   inputs: readonly Float32Array[],
@@ -318,8 +419,8 @@ export function wasmKernel(
   zeroOut = false,
 ): Float32Array {
   const heap = wasmHeap();
+  const out = heap.output(outFloats, zeroOut);
   const at = inputs.map((values) => heap.put(values));
-  const out = heap.alloc(outFloats, zeroOut);
   call(heap, at, out);
   return heap.read(out, outFloats);
 }

@@ -256,3 +256,25 @@ function convOut(x: Shape, k: Shape, a: Conv2DAttrs): Shape {
     k[3],
   ];
 }
+
+describe('tensors resident in the SIMD module memory', () => {
+  it('kernel outputs and uploads are read in place, and a disposed block is reused', async () => {
+    const { wasmHeap } = await import('../src/wasm.js');
+    if (!wasmHeap().resident) return; // a memory that is not shared cannot hold tensors (a browser without isolation)
+    const backend = cpu({ threads: 1 });
+    const x = backend.upload(new Float32Array([1, -2, 3, -4, 5]));
+    const y = backend.activation({ data: x, shape: [5] }, { kind: 'relu' });
+    expect(x.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(backend.readSync(y))).toEqual([1, 0, 3, 0, 5]);
+    const at = y.byteOffset;
+    backend.dispose(y);
+    const z = backend.activation({ data: x, shape: [5] }, { kind: 'relu' });
+    expect(z.byteOffset, 'the freed block is reused').toBe(at);
+    // read gives a copy the backend never touches again
+    const copy = backend.readSync(z);
+    expect(copy.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    backend.dispose(z);
+    backend.dispose(x);
+    expect(backend.numBuffers()).toBe(0);
+  });
+});

@@ -228,9 +228,9 @@ function ranges(length: number, parts: number): [number, number][] {
 function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Array {
   const heap = wasmHeap();
   const { outC, ocg, cols } = g;
+  const yp = heap.output(size);
   const xp = heap.put(x.data);
   const wp = heap.put(filter.data);
-  const yp = heap.alloc(size);
   if (isPointwise(g)) {
     for (let group = 0; group < g.groups; group++) {
       const a = xp + group * g.cg * 4;
@@ -291,9 +291,9 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
 function wasmConv2dBackpropInput(dy: T, filter: T, g: ConvGeometry, size: number): Float32Array {
   const heap = wasmHeap();
   const { outC, ocg, cols } = g;
+  const dxp = heap.output(size, true);
   const dyp = heap.put(dy.data);
   const wp = heap.put(filter.data);
-  const dxp = heap.alloc(size, true);
   const blockRows = blockRowsOf(g);
   const threads = heap.threadsFor(g.rows * cols * ocg);
   const byImages = threads === 1 || g.batch >= threads;
@@ -341,9 +341,9 @@ const FILTER_PARTIAL_FLOATS = 1 << 22;
 function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): Float32Array {
   const heap = wasmHeap();
   const { outC, ocg, cols } = g;
+  const dwp = heap.output(size);
   const xp = heap.put(x.data);
   const dyp = heap.put(dy.data);
-  const dwp = heap.alloc(size);
   if (isPointwise(g)) {
     for (let group = 0; group < g.groups; group++) {
       // X_colᵀ read straight from x: element (c, pixel) is x[pixel * inC + g*Cg + c].

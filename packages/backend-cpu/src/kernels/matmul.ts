@@ -1,8 +1,9 @@
 /** Batched matrix product with numpy batch broadcasting, one GEMM per output batch entry. */
 
 import type { KernelTensor, Shape } from '@cnn/core';
-import { gemm, type MatrixView } from '../gemm.js';
+import { gemm, gemmEngine, type MatrixView } from '../gemm.js';
 import { broadcastStrides, floats, prod, sizeOf } from '../util.js';
+import { wasmHeap } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -16,56 +17,71 @@ export function matMul(a: T, b: T, transposeA: boolean, transposeB: boolean, out
   const n = out[rank - 1];
   const aRank = a.shape.length;
   const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
-  const y = floats(sizeOf(out));
+  const products = plan(a, b, transposeA, out, m, n, k);
+  const view = (data: Float32Array, offset: number, cols: number, transposed: boolean): MatrixView =>
+    // stored rows x cols, read transposed (cols x rows) through swapped strides
+    transposed
+      ? { data, offset, rowStride: 1, colStride: cols }
+      : { data, offset, rowStride: cols, colStride: 1 };
 
+  if (gemmEngine() === 'wasm') {
+    // On the module: operands in place (or copied in once), C where the next kernel reads it.
+    const heap = wasmHeap();
+    const size = sizeOf(out);
+    const cp = heap.output(size, k === 0);
+    const ap = heap.put(a.data);
+    const bp = heap.put(b.data);
+    if (k > 0) {
+      for (const p of products) {
+        const [rsa, csa] = transposeA ? [1, p.m] : [k, 1];
+        const [rsb, csb] = transposeB ? [1, k] : [n, 1];
+        heap.gemm(p.m, n, k, ap + p.a * 4, rsa, csa, bp + p.b * 4, rsb, csb, cp + p.c * 4, n, 0);
+      }
+    }
+    return heap.read(cp, size);
+  }
+  const y = floats(sizeOf(out));
+  for (const p of products) {
+    gemm({
+      m: p.m,
+      n,
+      k,
+      a: view(a.data, p.a, transposeA ? p.m : k, transposeA),
+      b: view(b.data, p.b, transposeB ? k : n, transposeB),
+      c: { data: y, offset: p.c, rowStride: n, colStride: 1 },
+    });
+  }
+  return y;
+}
+
+/** One GEMM of a batched product: `m` rows of C at element offset `c`, its operands at `a` and `b`. */
+interface Product {
+  m: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+/** The GEMMs of `a · b`: one per output batch entry, through broadcast batch strides. */
+function plan(a: T, b: T, transposeA: boolean, out: Shape, m: number, n: number, k: number): Product[] {
+  const rank = out.length;
+  const aRank = a.shape.length;
   const batchShape = out.slice(0, rank - 2);
   const batches = prod(batchShape);
   const aMatrix = m * k;
   const bMatrix = k * n;
   const aBatches = a.data.length / Math.max(1, aMatrix);
   const bBatches = b.data.length / Math.max(1, bMatrix);
-
-  const view = (
-    data: Float32Array,
-    offset: number,
-    rows: number,
-    cols: number,
-    transposed: boolean,
-  ): MatrixView =>
-    // stored rows x cols (or cols x rows when transposed)
-    transposed
-      ? { data, offset, rowStride: 1, colStride: rows }
-      : { data, offset, rowStride: cols, colStride: 1 };
-
   // One b shared by every batch and a plain a: the batches stack into one tall GEMM.
-  if (bBatches === 1 && !transposeA && aBatches === batches) {
-    const c = { data: y, offset: 0, rowStride: n, colStride: 1 };
-    gemm({
-      m: batches * m,
-      n,
-      k,
-      a: view(a.data, 0, batches * m, k, false),
-      b: view(b.data, 0, k, n, transposeB),
-      c,
-    });
-    return y;
-  }
-
-  // Element offsets of each operand's matrix for every output batch index, through broadcast batch strides.
+  if (bBatches === 1 && !transposeA && aBatches === batches) return [{ m: batches * m, a: 0, b: 0, c: 0 }];
   const aStrides = broadcastStrides(a.shape.slice(0, aRank - 2), batchShape);
   const bStrides = broadcastStrides(b.shape.slice(0, b.shape.length - 2), batchShape);
   const counter = new Array<number>(batchShape.length).fill(0);
+  const products: Product[] = [];
   let aIndex = 0;
   let bIndex = 0;
   for (let batch = 0; batch < batches; batch++) {
-    gemm({
-      m,
-      n,
-      k,
-      a: view(a.data, aIndex * aMatrix, m, k, transposeA),
-      b: view(b.data, bIndex * bMatrix, k, n, transposeB),
-      c: { data: y, offset: batch * m * n, rowStride: n, colStride: 1 },
-    });
+    products.push({ m, a: aIndex * aMatrix, b: bIndex * bMatrix, c: batch * m * n });
     for (let d = batchShape.length - 1; d >= 0; d--) {
       counter[d]++;
       aIndex += aStrides[d];
@@ -76,5 +92,5 @@ export function matMul(a: T, b: T, transposeA: boolean, transposeB: boolean, out
       counter[d] = 0;
     }
   }
-  return y;
+  return products;
 }

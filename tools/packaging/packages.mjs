@@ -25,8 +25,8 @@ export const PUBLIC_PACKAGES = [
     name: '@cnn/backend-cpu',
     dir: 'packages/backend-cpu',
     description:
-      'Pure TypeScript CPU backend for @cnn/core: every kernel on Float32Array, im2col convolution with a cache-blocked GEMM.',
-    keywords: ['backend', 'cpu', 'gemm', 'im2col'],
+      'CPU backend for @cnn/core: every kernel on Float32Array, in WebAssembly SIMD (worker threads, no native code) or TypeScript, im2col convolution with a packed GEMM.',
+    keywords: ['backend', 'cpu', 'gemm', 'im2col', 'webassembly', 'simd'],
   },
   {
     name: '@cnn/backend-reference',

@@ -1,8 +1,10 @@
 /**
- * The CPU backend: every kernel of core's `Backend` interface in plain TypeScript on Float32Array.
+ * The CPU backend: every kernel of core's `Backend` interface on Float32Array, in TypeScript or in the
+ * WebAssembly SIMD module (`assembly/`, loaded by `wasm.ts`).
  *
  * This file only wires kernels to the interface and keeps the buffer count; the kernels live in `kernels/`
- * (one file per family) and the matrix multiply they share in `gemm.ts`.
+ * (one file per family; each takes the SIMD path when the engine is 'wasm') and the matrix multiply they
+ * share in `gemm.ts`.
  */
 
 import { type Backend, type OptionalKernels, registerBackend } from '@cnn/core';
@@ -44,9 +46,10 @@ export type CpuBackend = Backend<Float32Array> &
 /** Options of `cpu()`. */
 export interface CpuOptions {
   /**
-   * The matrix product under matMul and the convolutions: 'wasm', the WebAssembly SIMD kernel (float32
-   * sums; the default where WebAssembly SIMD runs), or 'js', the TypeScript one (float64 sums; the tested
-   * fallback). Asking for 'wasm' where it cannot run is an error.
+   * The engine: 'wasm', the WebAssembly SIMD kernels (the GEMM under matMul and the convolutions, with
+   * float32 sums; the elementwise, pooling, reduction and batch-norm hot paths, bit-identical to the
+   * TypeScript ones; the default where WebAssembly SIMD runs), or 'js', every kernel in TypeScript (float64
+   * sums; the tested fallback). Asking for 'wasm' where it cannot run is an error.
    */
   gemm?: GemmEngine;
   /**
@@ -174,5 +177,5 @@ registerBackend({
   name: 'cpu',
   create: () => cpu(),
   priority: 2,
-  description: 'TypeScript kernels on Float32Array: im2col + packed GEMM',
+  description: 'WebAssembly SIMD (threads) or TypeScript kernels on Float32Array: im2col + packed GEMM',
 });

@@ -1,7 +1,6 @@
 /**
- * The WebAssembly SIMD GEMM (assembly/gemm.ts), loaded from the module embedded at build time. Operands are
- * copied into the module's memory, multiplied there, and C copied back: the copies cost O(m·k + k·n + m·n),
- * the product O(m·n·k).
+ * The WebAssembly SIMD module (assembly/), loaded from the copy embedded at build time; its memory
+ * (`WasmHeap`: resident tensors and per-call scratch); and the GEMM split over threads.
  */
 
 import type { GemmArgs } from './gemm.js';

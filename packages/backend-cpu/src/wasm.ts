@@ -14,6 +14,12 @@ interface WasmMemory {
   buffer: ArrayBuffer;
   grow(pages: number): number;
 }
+/** wasm32's whole address space: 65536 pages of 64 KiB. */
+const MAX_MEMORY_BYTES = 2 ** 32;
+
+/** Byte offsets rounded up to 16 (ordinary arithmetic: offsets reach past 2^31, where `& ~15` turns negative). */
+const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
@@ -208,7 +214,7 @@ export class WasmHeap {
   constructor(private readonly loaded: Loaded) {
     this.mod = loaded.kernels;
     this.resident = loaded.shared;
-    this.top = (this.mod.heapBase() + 15) & ~15;
+    this.top = align16(this.mod.heapBase());
   }
 
   /** Thread t's GEMM scratch (the calling thread is 0). */
@@ -230,7 +236,8 @@ export class WasmHeap {
     if (this.scratchTop !== this.top)
       throw new Error('cpu backend (internal): a kernel allocated an output after its scratch');
     const at = this.top;
-    this.top = (at + floats * 4 + 15) & ~15;
+    // at least 16 bytes, so that no two blocks (an empty tensor's included) share an offset
+    this.top = align16(at + Math.max(floats * 4, 16));
     this.scratchTop = this.top;
     this.fit(this.top);
     return at;
@@ -238,7 +245,14 @@ export class WasmHeap {
 
   private fit(end: number): void {
     const memory = this.loaded.memory;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+    const have = memory.buffer.byteLength;
+    if (end <= have) return;
+    if (end > MAX_MEMORY_BYTES)
+      throw new Error(
+        `cpu backend: the WebAssembly memory would need ${(end / 2 ** 30).toFixed(2)} GiB, over its 4 GiB; ` +
+          'dispose tensors that are no longer needed, or use smaller batches',
+      );
+    memory.grow(Math.ceil((end - have) / 65536));
   }
 
   /**
@@ -247,18 +261,33 @@ export class WasmHeap {
    */
   output(floats: number, zero = false): number {
     if (!this.resident) return this.alloc(floats, zero);
-    const at = this.freeBlocks.get(floats)?.pop() ?? this.grab(floats);
-    this.blocks.set(at, floats);
-    if (zero) this.f32().fill(0, at >> 2, (at >> 2) + floats);
+    const [at, size] = this.reuse(floats) ?? [this.grab(floats), floats];
+    this.blocks.set(at, size);
+    if (zero) this.f32().fill(0, at / 4, at / 4 + floats);
     return at;
+  }
+
+  /**
+   * A freed block for `floats` floats: one of that size, else the smallest freed one up to twice as large
+   * (so batches of a new size, an evaluation's after training's, reuse what training freed instead of
+   * growing the memory). Its whole size stays the block's. Null when none fits.
+   */
+  private reuse(floats: number): [number, number] | null {
+    const exact = this.freeBlocks.get(floats)?.pop();
+    if (exact !== undefined) return [exact, floats];
+    let best = Infinity;
+    for (const [size, list] of this.freeBlocks)
+      if (list.length > 0 && size > floats && size <= 2 * floats && size < best) best = size;
+    if (best === Infinity) return null;
+    return [this.freeBlocks.get(best)!.pop()!, best];
   }
 
   /** A scratch region of `floats` float32s (zero-filled with `zero`); returns its byte offset. */
   alloc(floats: number, zero = false): number {
     const at = this.scratchTop;
-    this.scratchTop = (at + floats * 4 + 15) & ~15;
+    this.scratchTop = align16(at + floats * 4);
     this.fit(this.scratchTop);
-    if (zero) this.f32().fill(0, at >> 2, (at >> 2) + floats);
+    if (zero) this.f32().fill(0, at / 4, at / 4 + floats);
     return at;
   }
 
@@ -266,7 +295,7 @@ export class WasmHeap {
   put(values: Float32Array): number {
     if (this.views.has(values)) return values.byteOffset;
     const at = this.alloc(values.length);
-    this.f32().set(values, at >> 2);
+    this.f32().set(values, at / 4);
     return at;
   }
 
@@ -275,14 +304,14 @@ export class WasmHeap {
    * else a copy (in a recycled buffer where one fits).
    */
   read(at: number, count: number): Float32Array {
-    if (this.blocks.get(at) === count) {
+    if (this.blocks.has(at)) {
       const view = new Float32Array(this.loaded.memory.buffer, at, count);
       this.views.add(view);
       this.collected.register(view, at, view);
       return view;
     }
     const y = floats(count, false);
-    y.set(this.f32().subarray(at >> 2, (at >> 2) + count));
+    y.set(this.f32().subarray(at / 4, at / 4 + count));
     return y;
   }
 
@@ -291,7 +320,7 @@ export class WasmHeap {
     if (!this.resident) return null;
     this.reset();
     const at = this.output(values.length);
-    this.f32().set(values, at >> 2);
+    this.f32().set(values, at / 4);
     return this.read(at, values.length);
   }
 
@@ -455,10 +484,10 @@ export function wasmGemm(args: GemmArgs): void {
   );
   const heapC = h.f32();
   if (ldc === n) {
-    c.data.set(heapC.subarray(cOff >> 2, (cOff >> 2) + spanC), c.offset);
+    c.data.set(heapC.subarray(cOff / 4, cOff / 4 + spanC), c.offset);
   } else {
     for (let i = 0; i < m; i++) {
-      const from = (cOff >> 2) + i * ldc;
+      const from = cOff / 4 + i * ldc;
       c.data.set(heapC.subarray(from, from + n), c.offset + i * ldc);
     }
   }

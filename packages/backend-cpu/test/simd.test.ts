@@ -278,3 +278,27 @@ describe('tensors resident in the SIMD module memory', () => {
     expect(backend.numBuffers()).toBe(0);
   });
 });
+
+describe('the module memory', () => {
+  it('reuses a freed block up to twice as large, and gives empty tensors blocks of their own', async () => {
+    const { wasmHeap } = await import('../src/wasm.js');
+    if (!wasmHeap().resident) return;
+    const backend = cpu({ threads: 1 });
+    const big = backend.upload(new Float32Array(3000));
+    const at = big.byteOffset;
+    backend.dispose(big);
+    const smaller = backend.upload(new Float32Array(2000).fill(3));
+    expect(smaller.byteOffset, 'a 3,000-float block serves 2,000').toBe(at);
+    expect(smaller.length).toBe(2000);
+    const tooSmall = backend.upload(new Float32Array(1000));
+    backend.dispose(tooSmall);
+    expect(backend.upload(new Float32Array(2100)).byteOffset, 'a smaller block never serves a larger tensor').not.toBe(
+      tooSmall.byteOffset,
+    );
+    const empty = [backend.upload(new Float32Array(0)), backend.upload(new Float32Array(0))];
+    const one = backend.upload(new Float32Array([7]));
+    expect(new Set([empty[0]!.byteOffset, empty[1]!.byteOffset, one.byteOffset]).size).toBe(3);
+    backend.dispose(empty[0]!);
+    expect(Array.from(backend.readSync(one))).toEqual([7]);
+  });
+});

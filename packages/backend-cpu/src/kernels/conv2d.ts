@@ -245,7 +245,7 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
     const w8 = heap.alloc(cols * ocPad, true);
     const view = heap.f32();
     for (let t = 0; t < cols; t++)
-      view.set(filter.data.subarray(t * outC, (t + 1) * outC), (w8 >> 2) + t * ocPad);
+      view.set(filter.data.subarray(t * outC, (t + 1) * outC), w8 / 4 + t * ocPad);
     const { inH, inW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft } = g;
     const window = [inH, inW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft];
     const parts = ranges(g.batch * outH, threads).map(([line0, lines], t) => [
@@ -399,8 +399,8 @@ function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): F
       // the group's cols x ocg block into dW's columns group*ocg.. (row stride outC)
       const view = heap.f32();
       for (let r = 0; r < cols; r++) {
-        const from = (sum >> 2) + r * ocg;
-        view.copyWithin((dwp >> 2) + r * outC + group * ocg, from, from + ocg);
+        const from = sum / 4 + r * ocg;
+        view.copyWithin(dwp / 4 + r * outC + group * ocg, from, from + ocg);
       }
     }
   }

@@ -222,10 +222,16 @@ export class Model {
       const parts: Tensor[][] = [];
       for (let start = 0; start < n; start += batchSize) {
         const size = Math.min(batchSize, n - start);
-        const batch = xs.map((t) =>
-          slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]),
+        // Each batch in its own scope: its activations are freed before the next batch runs, so memory
+        // holds one batch's activations, not the whole set's.
+        parts.push(
+          tidy(() => {
+            const batch = xs.map((t) =>
+              slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]),
+            );
+            return this.forward(batch, ctx);
+          }),
         );
-        parts.push(this.forward(batch, ctx));
       }
       return this.outputs.map((_, o) =>
         concat(

@@ -30,6 +30,42 @@ describe('memory: tidy, reshape sharing, the live-tensor count', () => {
     expect(new Set(counts.filter((_, i) => i % 2 === 1)).size).toBe(1);
   });
 
+  it('predict in batches holds one batch of activations at a time, not the whole set', async () => {
+    const backend = cnn.getBackend() as ReturnType<typeof cpu>;
+    const model = cnn.sequential(
+      [8, 8, 1],
+      [
+        new cnn.Conv2D({ filters: 4, kernelSize: 3, padding: 1, activation: 'relu' }),
+        new cnn.MaxPool2D({ poolSize: 2 }),
+        new cnn.Flatten(),
+        new cnn.Dense({ units: 3 }),
+      ],
+      { seed: 1 },
+    );
+    const x = cnn.randomUniform([40, 8, 8, 1], 0, 1, { seed: 2 });
+    // the most buffers alive at once while predict runs, seen at every kernel's output
+    let peak = 0;
+    const original = backend.activation;
+    backend.activation = (...args) => {
+      const y = original(...args);
+      peak = Math.max(peak, backend.numBuffers());
+      return y;
+    };
+    const peakOf = async (batchSize: number) => {
+      peak = 0;
+      const y = model.predict(x, { batchSize });
+      await y.data();
+      y.dispose();
+      return peak;
+    };
+    const oneBatch = await peakOf(40);
+    // 8 batches of 5: their outputs wait for the final concat (8 small tensors), their activations do not
+    expect(await peakOf(5)).toBeLessThanOrEqual(oneBatch + 8);
+    backend.activation = original;
+    model.dispose();
+    x.dispose();
+  });
+
   it('reshape shares storage until the last view is disposed', async () => {
     const before = cnn.memory().numBuffers;
     const a = cnn.tensor([1, 2, 3, 4, 5, 6], [2, 3]);

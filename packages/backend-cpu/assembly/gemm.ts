@@ -11,8 +11,10 @@
 
 const MR = 4;
 const NR = 8;
-/** Depth per packed step. */
-const KC = 256;
+/** Depth per packed step (its packed panels: 384 x 8 floats of B and 384 x 4 of A stay in L1). */
+const KC = 384;
+/** KC for the caller: a sum over at most this many products runs in one pass, in order. */
+export const GEMM_DEPTH: i32 = KC;
 /** Rows of C per block (the packed A block, MC*KC floats, stays in L2). */
 const MC = 128;
 /** Columns of C per block (the packed B block, KC*NC floats). */

@@ -70,6 +70,7 @@ export interface WasmKernels {
   conv2dBackpropInputRows(...args: number[]): void;
   conv2dBackpropFilterParts(...args: number[]): void;
   SCRATCH_BYTES: { value: number };
+  GEMM_DEPTH: { value: number };
 }
 
 interface Loaded {

@@ -206,11 +206,11 @@ const blockRowsOf = (g: ConvGeometry) => Math.max(1, Math.floor(BLOCK_FLOATS / M
 
 /**
  * When the forward pass skips X_col for the direct kernel: filters of at most one GEMM depth block of taps
- * (the GEMM's KC, so the direct kernel's sums are the im2col path's bit for bit) on inputs of at most
- * `maxChannels` channels, where X_col's copies are runs of a few floats and cost more than the products
- * (LeNet's first conv: 5-float runs). Tests set `maxChannels` to 0 to compare the two paths.
+ * (the module's GEMM_DEPTH, so the direct kernel's sums are the im2col path's bit for bit) on inputs of at
+ * most `maxChannels` channels, where X_col's copies are runs of a few floats and cost more than the
+ * products (LeNet's first conv: 5-float runs). Tests set `maxChannels` to 0 to compare the two paths.
  */
-export const directConv = { maxTaps: 256, maxChannels: 4 };
+export const directConv = { maxChannels: 4 };
 
 /** `length` cut into at most `parts` contiguous ranges [from, count], one per thread. */
 function ranges(length: number, parts: number): [number, number][] {
@@ -239,7 +239,7 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
     return heap.read(yp, size);
   }
   const threads = heap.threadsFor(g.rows * cols * ocg);
-  if (g.groups === 1 && cols <= directConv.maxTaps && g.inC <= directConv.maxChannels) {
+  if (g.groups === 1 && cols <= heap.mod.GEMM_DEPTH.value && g.inC <= directConv.maxChannels) {
     // Few taps: the direct kernel (no X_col), on the filter with its channels padded to 8s.
     const ocPad = Math.ceil(outC / 8) * 8;
     const w8 = heap.alloc(cols * ocPad, true);

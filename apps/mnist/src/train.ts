@@ -124,16 +124,18 @@ export const DATASET_DEFAULTS: Record<
     validationSize: 1000,
     patience: 0,
   },
+  // Chosen on the validation set from three LeNet-5 runs (see the README): 30 epochs of batch 32, decay
+  // 0.9, shifts of 1 pixel and flips, early stopping after 6 epochs without a better validation accuracy.
   'fashion-mnist': {
-    epochs: 15,
-    batchSize: 64,
+    epochs: 30,
+    batchSize: 32,
     learningRate: 0.002,
-    learningRateDecay: 0.85,
-    shift: 0,
+    learningRateDecay: 0.9,
+    shift: 1,
     flip: true,
     erase: 0,
     validationSize: 5000,
-    patience: 4,
+    patience: 6,
   },
 };
 

@@ -292,9 +292,10 @@ describe('the module memory', () => {
     expect(smaller.length).toBe(2000);
     const tooSmall = backend.upload(new Float32Array(1000));
     backend.dispose(tooSmall);
-    expect(backend.upload(new Float32Array(2100)).byteOffset, 'a smaller block never serves a larger tensor').not.toBe(
-      tooSmall.byteOffset,
-    );
+    expect(
+      backend.upload(new Float32Array(2100)).byteOffset,
+      'a smaller block never serves a larger tensor',
+    ).not.toBe(tooSmall.byteOffset);
     const empty = [backend.upload(new Float32Array(0)), backend.upload(new Float32Array(0))];
     const one = backend.upload(new Float32Array([7]));
     expect(new Set([empty[0]!.byteOffset, empty[1]!.byteOffset, one.byteOffset]).size).toBe(3);

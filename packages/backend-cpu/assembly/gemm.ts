@@ -76,6 +76,22 @@ function packB(b: usize, rs: i32, cs: i32, p0: i32, kc: i32, j0: i32, nc: i32, d
         w += NR << 2;
         src += rsb;
       }
+    } else if (cols == NR) {
+      // A whole panel of strided columns (a transposed B: conv dx's W_rowᵀ): 8 loads per depth step, no
+      // per-element test.
+      let src = base;
+      for (let p = 0; p < kc; p++) {
+        store<f32>(w, load<f32>(src));
+        store<f32>(w, load<f32>(src + csb), 4);
+        store<f32>(w, load<f32>(src + 2 * csb), 8);
+        store<f32>(w, load<f32>(src + 3 * csb), 12);
+        store<f32>(w, load<f32>(src + 4 * csb), 16);
+        store<f32>(w, load<f32>(src + 5 * csb), 20);
+        store<f32>(w, load<f32>(src + 6 * csb), 24);
+        store<f32>(w, load<f32>(src + 7 * csb), 28);
+        w += NR << 2;
+        src += rsb;
+      }
     } else {
       for (let p = 0; p < kc; p++) {
         const src = base + <usize>p * rsb;

@@ -48,8 +48,12 @@ describe('SIMD kernels match the TypeScript kernels bit for bit', () => {
     for (const n of [1, 3, 4, 5, 8, 1001]) {
       const x = t(values(rng, n), [n]);
       const dy = t(values(rng, n), [n]);
-      expectSameBits(simd.activation(x, relu), scalar.activation(x, relu), `relu n=${n}`);
-      expectSameBits(simd.activationGrad(x, dy, relu), scalar.activationGrad(x, dy, relu), `reluGrad n=${n}`);
+      expectSameBits(simd.activation(x, relu, [n]), scalar.activation(x, relu, [n]), `relu n=${n}`);
+      expectSameBits(
+        simd.activationGrad(x, dy, relu, [n]),
+        scalar.activationGrad(x, dy, relu, [n]),
+        `reluGrad n=${n}`,
+      );
     }
   });
 
@@ -93,7 +97,7 @@ describe('SIMD kernels match the TypeScript kernels bit for bit', () => {
     for (const op of ops) {
       for (const n of [1, 6, 1003]) {
         const x = t(values(rng, n), [n]);
-        expectSameBits(simd.unary(op, x), scalar.unary(op, x), `${op} n=${n}`);
+        expectSameBits(simd.unary(op, x, [n]), scalar.unary(op, x, [n]), `${op} n=${n}`);
       }
     }
     const cases: [Shape, Shape][] = [
@@ -132,7 +136,11 @@ describe('SIMD kernels match the TypeScript kernels bit for bit', () => {
           [C],
         );
       const args = [x, stat(0), stat(3), stat(0), stat(0)] as const;
-      expectSameBits(simd.batchNorm(...args, 1e-5), scalar.batchNorm(...args, 1e-5), `batchNorm [${shape}]`);
+      expectSameBits(
+        simd.batchNorm(...args, 1e-5, shape),
+        scalar.batchNorm(...args, 1e-5, shape),
+        `batchNorm [${shape}]`,
+      );
     }
   });
 
@@ -262,16 +270,16 @@ describe('tensors resident in the SIMD module memory', () => {
     const { wasmHeap } = await import('../src/wasm.js');
     if (!wasmHeap().resident) return; // a memory that is not shared cannot hold tensors (a browser without isolation)
     const backend = cpu({ threads: 1 });
-    const x = backend.upload(new Float32Array([1, -2, 3, -4, 5]));
-    const y = backend.activation({ data: x, shape: [5] }, { kind: 'relu' });
+    const x = backend.upload(new Float32Array([1, -2, 3, -4, 5]), [5]);
+    const y = backend.activation({ data: x, shape: [5] }, { kind: 'relu' }, [5]);
     expect(x.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(Array.from(backend.readSync(y))).toEqual([1, 0, 3, 0, 5]);
+    expect(Array.from(backend.readSync!(y))).toEqual([1, 0, 3, 0, 5]);
     const at = y.byteOffset;
     backend.dispose(y);
-    const z = backend.activation({ data: x, shape: [5] }, { kind: 'relu' });
+    const z = backend.activation({ data: x, shape: [5] }, { kind: 'relu' }, [5]);
     expect(z.byteOffset, 'the freed block is reused').toBe(at);
     // read gives a copy the backend never touches again
-    const copy = backend.readSync(z);
+    const copy = backend.readSync!(z);
     expect(copy.buffer).not.toBeInstanceOf(SharedArrayBuffer);
     backend.dispose(z);
     backend.dispose(x);
@@ -284,22 +292,22 @@ describe('the module memory', () => {
     const { wasmHeap } = await import('../src/wasm.js');
     if (!wasmHeap().resident) return;
     const backend = cpu({ threads: 1 });
-    const big = backend.upload(new Float32Array(3000));
+    const big = backend.upload(new Float32Array(3000), [3000]);
     const at = big.byteOffset;
     backend.dispose(big);
-    const smaller = backend.upload(new Float32Array(2000).fill(3));
+    const smaller = backend.upload(new Float32Array(2000).fill(3), [2000]);
     expect(smaller.byteOffset, 'a 3,000-float block serves 2,000').toBe(at);
     expect(smaller.length).toBe(2000);
-    const tooSmall = backend.upload(new Float32Array(1000));
+    const tooSmall = backend.upload(new Float32Array(1000), [1000]);
     backend.dispose(tooSmall);
     expect(
-      backend.upload(new Float32Array(2100)).byteOffset,
+      backend.upload(new Float32Array(2100), [2100]).byteOffset,
       'a smaller block never serves a larger tensor',
     ).not.toBe(tooSmall.byteOffset);
-    const empty = [backend.upload(new Float32Array(0)), backend.upload(new Float32Array(0))];
-    const one = backend.upload(new Float32Array([7]));
+    const empty = [backend.upload(new Float32Array(0), [0]), backend.upload(new Float32Array(0), [0])];
+    const one = backend.upload(new Float32Array([7]), [1]);
     expect(new Set([empty[0]!.byteOffset, empty[1]!.byteOffset, one.byteOffset]).size).toBe(3);
     backend.dispose(empty[0]!);
-    expect(Array.from(backend.readSync(one))).toEqual([7]);
+    expect(Array.from(backend.readSync!(one))).toEqual([7]);
   });
 });

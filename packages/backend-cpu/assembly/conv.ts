@@ -8,6 +8,7 @@
 // dw, padTop, padLeft.
 
 import { gemm } from './gemm';
+import { storeRow } from './tile';
 
 /**
  * Copies `floats` float32s (regions do not overlap). Short runs are the rule in im2col (a filter row of a
@@ -336,10 +337,10 @@ export function conv2dDirect(
           }
           const cols = min(8, outC - ob);
           const o = out + (<usize>ob << 2);
-          storeChannels(o, a0l, a0h, cols, tile);
-          storeChannels(o + pixelBytes, a1l, a1h, cols, tile);
-          storeChannels(o + 2 * pixelBytes, a2l, a2h, cols, tile);
-          storeChannels(o + 3 * pixelBytes, a3l, a3h, cols, tile);
+          storeRow(o, a0l, a0h, cols, false, 0, tile);
+          storeRow(o + pixelBytes, a1l, a1h, cols, false, 0, tile);
+          storeRow(o + 2 * pixelBytes, a2l, a2h, cols, false, 0, tile);
+          storeRow(o + 3 * pixelBytes, a3l, a3h, cols, false, 0, tile);
         }
         wo += 4;
         continue;
@@ -362,22 +363,9 @@ export function conv2dDirect(
             }
           }
         }
-        storeChannels(out + (<usize>ob << 2), al, ah, min(8, outC - ob), tile);
+        storeRow(out + (<usize>ob << 2), al, ah, min(8, outC - ob), false, 0, tile);
       }
       wo++;
     }
   }
-}
-
-/** Stores the first `cols` (≤ 8) of a pixel's 8 channel sums, through `tile` when fewer than 8. */
-@inline
-function storeChannels(out: usize, lo: v128, hi: v128, cols: i32, tile: usize): void {
-  if (cols == 8) {
-    v128.store(out, lo);
-    v128.store(out, hi, 16);
-    return;
-  }
-  v128.store(tile, lo);
-  v128.store(tile, hi, 16);
-  for (let s = 0; s < cols; s++) store<f32>(out + (<usize>s << 2), load<f32>(tile + (<usize>s << 2)));
 }

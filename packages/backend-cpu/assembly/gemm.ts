@@ -9,8 +9,9 @@
 // JavaScript side (src/wasm.ts) lays out and grows. Strides are in elements, so a transposed operand is
 // just a view with its strides swapped: packing reads any layout.
 
+import { NR, storeRow } from './tile';
+
 const MR = 4;
-const NR = 8;
 /** Depth per packed step (its packed panels: 384 x 8 floats of B and 384 x 4 of A stay in L1). */
 const KC = 384;
 /** KC for the caller: a sum over at most this many products runs in one pass, in order. */
@@ -101,32 +102,6 @@ function packB(b: usize, rs: i32, cs: i32, p0: i32, kc: i32, j0: i32, nc: i32, d
         w += NR << 2;
       }
     }
-  }
-}
-
-/**
- * Stores (or adds, with `add`) one row of a tile: 8 values, or the first `cols` of them (through `tile`,
- * the thread's scratch for one finished tile).
- */
-@inline
-function storeRow(c: usize, lo: v128, hi: v128, cols: i32, add: bool, row: i32, tile: usize): void {
-  if (cols == NR) {
-    if (add) {
-      v128.store(c, f32x4.add(v128.load(c), lo));
-      v128.store(c, f32x4.add(v128.load(c, 16), hi), 16);
-    } else {
-      v128.store(c, lo);
-      v128.store(c, hi, 16);
-    }
-    return;
-  }
-  const t = tile + (<usize>row * NR << 2);
-  v128.store(t, lo);
-  v128.store(t, hi, 16);
-  for (let s = 0; s < cols; s++) {
-    const p = c + (<usize>s << 2);
-    const v = load<f32>(t + (<usize>s << 2));
-    store<f32>(p, add ? load<f32>(p) + v : v);
   }
 }
 

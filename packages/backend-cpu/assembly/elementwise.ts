@@ -192,21 +192,6 @@ export function unary(op: i32, x: usize, y: usize, n: i32): void {
 }
 
 /**
- * y = (x - mean) · k + offset per channel (the last axis, C of them), in float64 like the TypeScript
- * kernel: `mean`, `k` (scale / sqrt(variance + epsilon)) and `offset` are C float64s each.
- */
-export function batchNorm(x: usize, rows: i32, C: i32, mean: usize, k: usize, offset: usize, y: usize): void {
-  let at: usize = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < C; c++, at += 4) {
-      const cb = <usize>c << 3;
-      const v = (<f64>load<f32>(x + at) - load<f64>(mean + cb)) * load<f64>(k + cb) + load<f64>(offset + cb);
-      store<f32>(y + at, <f32>v);
-    }
-  }
-}
-
-/**
  * y[c] = sum over r of x[r·cols + c] (rows x cols, row-major) / divisor, summed in float64 in row order,
  * divided in float64 and rounded once: the TypeScript kernel's sum (divisor 1) or mean, bit for bit.
  * `acc` is scratch for `cols` float64s, 16-byte aligned.

@@ -3,4 +3,5 @@
 export * from './gemm';
 export * from './conv';
 export * from './elementwise';
+export * from './normalization';
 export * from './pool';

@@ -14,7 +14,14 @@ import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/con
 import { binary, broadcastTo, unary, where } from './kernels/elementwise.js';
 import { concat, pad, slice, transpose } from './kernels/layout.js';
 import { matMul } from './kernels/matmul.js';
-import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
+import {
+  batchNorm,
+  batchNormBackprop,
+  batchNormGradSums,
+  lrn,
+  lrnBackprop,
+  moments,
+} from './kernels/normalization.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
 import { hardwareThreads } from './threads.js';
@@ -162,6 +169,10 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     logSoftmax: (x, axis) => track(logSoftmax(x, axis)),
     batchNorm: (x, mean, variance, scale, offset, epsilon) =>
       run(() => batchNorm(x, mean, variance, scale, offset, epsilon)),
+    moments: (x) => run(() => moments(x)),
+    batchNormGradSums: (x, dy, mean) => run(() => batchNormGradSums(x, dy, mean)),
+    batchNormBackprop: (x, dy, mean, variance, scale, sums, epsilon) =>
+      run(() => batchNormBackprop(x, dy, mean, variance, scale, sums, epsilon)),
     lrn: (x, attrs) => track(lrn(x, attrs)),
     lrnBackprop: (x, dy, attrs) => track(lrnBackprop(x, dy, attrs)),
   };

@@ -64,6 +64,17 @@ export interface WasmKernels {
   sumRows(x: number, rows: number, cols: number, divisor: number, acc: number, y: number): void;
   unary(op: number, x: number, y: number, n: number): void;
   batchNorm(x: number, rows: number, C: number, mean: number, k: number, offset: number, y: number): void;
+  moments(x: number, rows: number, C: number, acc: number, y: number): void;
+  batchNormGradSums(
+    x: number,
+    dy: number,
+    rows: number,
+    C: number,
+    mean: number,
+    acc: number,
+    y: number,
+  ): void;
+  batchNormBackprop(x: number, dy: number, rows: number, C: number, constants: number, dx: number): void;
   maxPool(...args: number[]): void;
   conv2dRows(...args: number[]): void;
   conv2dDirect(...args: number[]): void;

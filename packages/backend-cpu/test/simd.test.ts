@@ -144,6 +144,40 @@ describe('SIMD kernels match the TypeScript kernels bit for bit', () => {
     }
   });
 
+  it('training batch norm: statistics, gradient sums and dx (float64)', () => {
+    // odd and even channel counts: the kernels run two channels per vector and a scalar tail
+    for (const shape of [
+      [2, 3, 3, 6],
+      [5, 1],
+      [4, 9],
+      [3, 7, 5],
+    ] as Shape[]) {
+      const C = shape[shape.length - 1];
+      const x = t(values(rng, sizeOf(shape)), shape);
+      const dy = t(values(rng, sizeOf(shape)), shape);
+      const vector = (lo: number, edges = false) =>
+        t(
+          values(rng, C, edges).map((v) => v + lo),
+          [C],
+        );
+      const what = `[${shape}]`;
+      expectSameBits(simd.moments(x, [2, C]), scalar.moments(x, [2, C]), `moments ${what}`);
+      const mean = vector(0, true);
+      expectSameBits(
+        simd.batchNormGradSums(x, dy, mean, [2, C]),
+        scalar.batchNormGradSums(x, dy, mean, [2, C]),
+        `batchNormGradSums ${what}`,
+      );
+      const sums = t(values(rng, 2 * C), [2, C]);
+      const args = [x, dy, mean, vector(3), vector(0), sums] as const;
+      expectSameBits(
+        simd.batchNormBackprop(...args, 1e-5, shape),
+        scalar.batchNormBackprop(...args, 1e-5, shape),
+        `batchNormBackprop ${what}`,
+      );
+    }
+  });
+
   it('sums and means of leading rows (bias gradients, batch statistics) and other reductions', () => {
     const cases: [Shape, number[]][] = [
       [[64, 6], [0]],

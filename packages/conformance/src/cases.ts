@@ -203,6 +203,11 @@ export function opCases(seed = 1): OpCase[] {
     [{ shape: image }, { shape: [c] }, { shape: [c] }],
     (x, s, o) => cnn.batchNormTraining(x!, s!, o!, 1e-3).y,
   );
+  // The returned statistics are differentiable too (gradients through the fused moments kernel).
+  add('batchNormTraining statistics', [{ shape: image }, { shape: [c] }, { shape: [c] }], (x, s, o) => {
+    const { y, mean, variance } = cnn.batchNormTraining(x!, s!, o!, 1e-3);
+    return cnn.add(y, cnn.mul(mean, variance));
+  });
   add('lrn', [{ shape: [n, 3, 3, 5] }], (x) => cnn.lrn(x!, { size: 3, alpha: 0.5, beta: 0.75, bias: 1 }));
 
   // layout

@@ -215,6 +215,31 @@ export interface OptionalKernels<D> {
     epsilon: number,
     out: Shape,
   ): D;
+  /**
+   * Training-mode batch norm's statistics over every axis but the last (C channels), `out` = [2, C]: row 0
+   * the means, row 1 the population variances `Σ (x - mean)² / count`.
+   */
+  moments(x: KernelTensor<D>, out: Shape): D;
+  /**
+   * Training-mode batch norm's gradient sums over every axis but the last, `out` = [2, C]: row 0 `Σ dy`,
+   * row 1 `Σ dy · (x - mean)`.
+   */
+  batchNormGradSums(x: KernelTensor<D>, dy: KernelTensor<D>, mean: KernelTensor<D>, out: Shape): D;
+  /**
+   * Training-mode batch norm's dx, the statistics' paths included: with σ = sqrt(variance + epsilon),
+   * count elements per channel and `sums` from batchNormGradSums,
+   * `scale/σ · (dy - sums[0]/count - (x - mean)/σ² · sums[1]/count)`.
+   */
+  batchNormBackprop(
+    x: KernelTensor<D>,
+    dy: KernelTensor<D>,
+    mean: KernelTensor<D>,
+    variance: KernelTensor<D>,
+    scale: KernelTensor<D>,
+    sums: KernelTensor<D>,
+    epsilon: number,
+    out: Shape,
+  ): D;
   /** Local response normalization (see `LRNAttrs`). */
   lrn(x: KernelTensor<D>, attrs: LRNAttrs, out: Shape): D;
   /** d(lrn)/dx given dy. */
@@ -232,6 +257,9 @@ export const optionalKernelNames: readonly OptionalKernelName[] = [
   'softmax',
   'logSoftmax',
   'batchNorm',
+  'moments',
+  'batchNormGradSums',
+  'batchNormBackprop',
   'lrn',
   'lrnBackprop',
 ];

@@ -33,6 +33,7 @@ export function shapeBackend(): Backend<null> {
     softmax: none,
     logSoftmax: none,
     batchNorm: none,
+    moments: none,
     lrn: none,
     lrnBackprop: none,
     broadcastTo: none,

@@ -113,14 +113,16 @@ export const DATASET_DEFAULTS: Record<
     | 'patience'
   >
 > = {
+  // Chosen on the validation set from nine LeNet-5 runs (see the README): 20 epochs, decay 0.85, shifts
+  // of 1 pixel and random erasing with probability 0.25.
   mnist: {
-    epochs: 12,
+    epochs: 20,
     batchSize: 32,
     learningRate: 0.002,
-    learningRateDecay: 0.75,
-    shift: 2,
+    learningRateDecay: 0.85,
+    shift: 1,
     flip: false,
-    erase: 0,
+    erase: 0.25,
     validationSize: 1000,
     patience: 0,
   },

@@ -15,7 +15,14 @@ import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/con
 import { binary, unary, where } from './kernels/elementwise.js';
 import { concat, pad, slice, transpose } from './kernels/layout.js';
 import { matMul } from './kernels/matmul.js';
-import { batchNorm, lrn, lrnBackprop } from './kernels/normalization.js';
+import {
+  batchNorm,
+  batchNormBackprop,
+  batchNormGradSums,
+  lrn,
+  lrnBackprop,
+  moments,
+} from './kernels/normalization.js';
 import { avgPool, avgPoolBackprop, maxPool, maxPoolBackprop } from './kernels/pool.js';
 import { logSoftmax, reduce, softmax } from './kernels/reduce.js';
 
@@ -107,6 +114,10 @@ export function createTfjsBackend(engine: Engine): TfjsBackend {
     logSoftmax: (x, axis, out) => run(() => logSoftmax(x, axis), out),
     batchNorm: (x, mean, variance, scale, offset, epsilon, out) =>
       run(() => batchNorm(x, mean, variance, scale, offset, epsilon), out),
+    moments: (x, out) => run(() => moments(x, floatSums), out),
+    batchNormGradSums: (x, dy, mean, out) => run(() => batchNormGradSums(x, dy, mean), out),
+    batchNormBackprop: (x, dy, mean, variance, scale, sums, epsilon, out) =>
+      run(() => batchNormBackprop(x, dy, mean, variance, scale, sums, epsilon), out),
     lrn: (x, attrs, out) => run(() => lrn(x, attrs), out),
     lrnBackprop: (x, dy, attrs, out) => run(() => lrnBackprop(x, dy, attrs), out),
   };

@@ -20,6 +20,54 @@ export function batchNorm(x: T, mean: T, variance: T, scale: T, offset: T, epsil
   return tf.reshape(tf.batchNorm(tf.reshape(xt, [-1, channels]), m, v, o, s, epsilon), [...x.shape]);
 }
 
+/** x as [rows, C] (channels last). */
+function channelRows(x: T): tf.Tensor2D {
+  return tf.reshape(input(x), [-1, x.shape[x.shape.length - 1]!]);
+}
+
+/** Per-channel means of [rows, C]; with `floatSums` (float32 sums) each term is divided first, so no overflow. */
+function channelMeans(t: tf.Tensor2D, floatSums: boolean): tf.Tensor1D {
+  return floatSums ? tf.sum(tf.div(t, t.shape[0]), 0) : tf.mean(t, 0);
+}
+
+/** Training batch norm's statistics, [2, C]: the means and the population variances over the leading axes. */
+export function moments(x: T, floatSums: boolean): tf.Tensor {
+  const rows = channelRows(x);
+  const mean = channelMeans(rows, floatSums);
+  return tf.stack([mean, channelMeans(tf.square(tf.sub(rows, mean)) as tf.Tensor2D, floatSums)]);
+}
+
+/** Training batch norm's gradient sums, [2, C]: Σ dy and Σ dy · (x - mean) over the leading axes. */
+export function batchNormGradSums(x: T, dy: T, mean: T): tf.Tensor {
+  const g = channelRows(dy);
+  return tf.stack([tf.sum(g, 0), tf.sum(tf.mul(g, tf.sub(channelRows(x), input(mean))), 0)]);
+}
+
+/** Training batch norm's dx: `scale/σ · (dy - Σdy/count - (x - mean)/σ² · Σdy(x - mean)/count)`. */
+export function batchNormBackprop(
+  x: T,
+  dy: T,
+  mean: T,
+  variance: T,
+  scale: T,
+  sums: T,
+  epsilon: number,
+): tf.Tensor {
+  const rows = channelRows(x);
+  const count = rows.shape[0];
+  const invStd = tf.rsqrt(tf.add(input(variance), epsilon));
+  const [sumDy, sumDyCentered] = tf.unstack(input(sums));
+  const centeredTerm = tf.mul(
+    tf.sub(rows, input(mean)),
+    tf.mul(tf.square(invStd), tf.div(sumDyCentered!, count)),
+  );
+  const dx = tf.mul(
+    tf.sub(tf.sub(channelRows(dy), tf.div(sumDy!, count)), centeredTerm),
+    tf.mul(input(scale), invStd),
+  );
+  return tf.reshape(dx, [...x.shape]);
+}
+
 /** How far the ONNX window reaches below and above a channel. */
 function reach(size: number): [number, number] {
   return [Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2)];

@@ -369,3 +369,78 @@ export function conv2dDirect(
     }
   }
 }
+
+/**
+ * Copies `rows` rows of `rowFloats` floats from x into dst, whose rows are `paddedFloats` long, each at
+ * `left` floats in: the zeros around them (dst is zeroed by the caller) are the convolution's left and
+ * right padding, so the direct kernel's 4-pixel path covers the image's edges too.
+ */
+export function padColumns(x: usize, rows: i32, rowFloats: i32, left: i32, paddedFloats: i32, dst: usize): void {
+  const rowBytes = <usize>rowFloats << 2;
+  for (let r = 0; r < rows; r++) {
+    memory.copy(dst + ((<usize>r * paddedFloats + left) << 2), x + <usize>r * rowBytes, rowBytes);
+  }
+}
+
+/**
+ * dx for inputs of few channels (LeNet's first conv), without dX_col: each output pixel's dy row times
+ * the filter gives the pixel's contribution to each filter row's kw·inC neighbouring input floats (one
+ * run, since the width is undilated), added into a zero-padded copy of the image, 4 floats per vector.
+ * Each contribution is the GEMM's dot product over the output channels (the same float32 steps in the
+ * same order; outC is at most one depth block) and each input float sums its contributions in pixel
+ * order, as col2im does: the im2col path's bit for bit.
+ *
+ * Covers images [image0, image0+images). `wT` holds, per filter row and output channel, the row's
+ * kw·inC weights padded to `runPad` floats (a multiple of 4) with zeros; `padded` is this thread's
+ * scratch of paddedH x paddedW x inC floats, plus 4, with the image at (padTop, padLeft).
+ */
+export function conv2dBackpropInputDirect(
+  dy: usize,
+  inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, padTop: i32, padLeft: i32,
+  image0: i32,
+  images: i32,
+  wT: usize,
+  runPad: i32,
+  paddedH: i32,
+  paddedW: i32,
+  padded: usize,
+  dx: usize,
+): void {
+  const run = kw * inC;
+  const rowBytes = <usize>(paddedW * inC) << 2;
+  const paddedBytes = <usize>paddedH * rowBytes;
+  const imageBytes = <usize>(inH * inW * inC) << 2;
+  const wRows = <usize>(outC * runPad) << 2; // bytes of wT per filter row
+  // lanes of the last vector of a run that are past its end: cleared, so a NaN or infinite dy times the
+  // zero padding of wT never reaches the neighbouring floats
+  const tail = run & 3;
+  const keep = tail == 0 ? i32x4.splat(-1) : i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(tail));
+  for (let n = image0; n < image0 + images; n++) {
+    memory.fill(padded, 0, paddedBytes);
+    let g = dy + ((<usize>n * outH * outW * outC) << 2);
+    for (let ho = 0; ho < outH; ho++) {
+      for (let wo = 0; wo < outW; wo++, g += <usize>outC << 2) {
+        for (let ki = 0; ki < kh; ki++) {
+          const dst = padded + <usize>(ho * sh + ki * dh) * rowBytes + ((<usize>(wo * sw * inC)) << 2);
+          const wk = wT + <usize>ki * wRows;
+          for (let v = 0; v < runPad; v += 4) {
+            let acc = f32x4.splat(0);
+            let wp = wk + (<usize>v << 2);
+            for (let co = 0; co < outC; co++, wp += <usize>runPad << 2) {
+              acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(g + (<usize>co << 2)), v128.load(wp)));
+            }
+            if (v + 4 > run) acc = v128.and(acc, keep);
+            const p = dst + (<usize>v << 2);
+            v128.store(p, f32x4.add(v128.load(p), acc));
+          }
+        }
+      }
+    }
+    // the image's part of the padded copy, row by row
+    const out = dx + <usize>n * imageBytes;
+    const inRowBytes = <usize>(inW * inC) << 2;
+    const from = padded + <usize>padTop * rowBytes + ((<usize>(padLeft * inC)) << 2);
+    for (let h = 0; h < inH; h++) memory.copy(out + <usize>h * inRowBytes, from + <usize>h * rowBytes, inRowBytes);
+  }
+}

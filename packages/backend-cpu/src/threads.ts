@@ -20,6 +20,7 @@ export const THREAD_KERNELS = [
   'conv2dRows',
   'conv2dDirect',
   'conv2dBackpropInputRows',
+  'conv2dBackpropInputDirect',
   'conv2dBackpropFilterParts',
 ] as const;
 export type ThreadKernel = (typeof THREAD_KERNELS)[number];

@@ -64,6 +64,14 @@ export interface WasmKernels {
   sumRows(x: number, rows: number, cols: number, divisor: number, acc: number, y: number): void;
   unary(op: number, x: number, y: number, n: number): void;
   batchNorm(x: number, rows: number, C: number, mean: number, k: number, offset: number, y: number): void;
+  padColumns(
+    x: number,
+    rows: number,
+    rowFloats: number,
+    left: number,
+    paddedFloats: number,
+    dst: number,
+  ): void;
   moments(x: number, rows: number, C: number, acc: number, y: number): void;
   batchNormGradSums(
     x: number,
@@ -78,6 +86,7 @@ export interface WasmKernels {
   maxPool(...args: number[]): void;
   conv2dRows(...args: number[]): void;
   conv2dDirect(...args: number[]): void;
+  conv2dBackpropInputDirect(...args: number[]): void;
   conv2dBackpropInputRows(...args: number[]): void;
   conv2dBackpropFilterParts(...args: number[]): void;
   SCRATCH_BYTES: { value: number };

@@ -280,6 +280,37 @@ describe('the direct convolution', () => {
   });
 });
 
+describe('the direct dx (few input channels)', () => {
+  it('gives the im2col path bit for bit (padding, strides, height dilation, NaN and infinite dy)', async () => {
+    const { directConv } = await import('../src/kernels/conv2d.js');
+    const rng = mulberry32(7);
+    const cases: { x: Shape; k: Shape; attrs: Conv2DAttrs }[] = [
+      { x: [3, 28, 28, 1], k: [5, 5, 1, 6], attrs: convAttrs([1, 1], [0, 0, 0, 0], [1, 1]) },
+      { x: [2, 28, 28, 1], k: [5, 5, 1, 6], attrs: convAttrs([1, 1], [2, 2, 2, 2], [1, 1]) },
+      { x: [2, 13, 11, 3], k: [3, 3, 3, 20], attrs: convAttrs([2, 1], [1, 0, 1, 2], [1, 1]) },
+      { x: [1, 17, 19, 4], k: [3, 2, 4, 9], attrs: convAttrs([1, 3], [0, 1, 2, 1], [2, 1]) },
+      { x: [2, 6, 30, 2], k: [1, 7, 2, 8], attrs: convAttrs([1, 2], [0, 3, 0, 3], [1, 1]) },
+    ];
+    for (const { x: xShape, k, attrs } of cases) {
+      const out = convOut(xShape, k, attrs);
+      const dy = t(values(rng, sizeOf(out)), out);
+      const f = t(values(rng, sizeOf(k), false), k);
+      const direct = simd.conv2dBackpropInput(dy, f, attrs, xShape);
+      const saved = directConv.maxChannels;
+      directConv.maxChannels = 0;
+      try {
+        expectSameBits(
+          direct,
+          simd.conv2dBackpropInput(dy, f, attrs, xShape),
+          `conv2dBackpropInput [${out}] * [${k}]`,
+        );
+      } finally {
+        directConv.maxChannels = saved;
+      }
+    }
+  });
+});
+
 function convAttrs(
   strides: [number, number],
   pads: [number, number, number, number],

@@ -17,7 +17,7 @@
 import type { Conv2DAttrs, KernelTensor, Shape } from '@cnn/core';
 import { gemm, gemmEngine } from '../gemm.js';
 import { floats, recycle, rounded, sizeOf } from '../util.js';
-import { wasmHeap } from '../wasm.js';
+import { type WasmHeap, wasmHeap } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -247,9 +247,17 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
     for (let t = 0; t < cols; t++)
       view.set(filter.data.subarray(t * outC, (t + 1) * outC), w8 / 4 + t * ocPad);
     const { inH, inW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft } = g;
-    const window = [inH, inW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft];
+    // Left and right padding made real zeros (a copy of x with wider rows), so that pixels at the edges
+    // also take the kernel's 4-pixel path; the zeros multiply the weights as X_col's would.
+    const paddedW = Math.max(padLeft + inW, (outW - 1) * strideW + (kw - 1) * dilW + 1);
+    let xd = xp;
+    if (paddedW > inW) {
+      xd = heap.alloc(g.batch * inH * paddedW * inC, true);
+      heap.mod.padColumns(xp, g.batch * inH, inW * inC, padLeft * inC, paddedW * inC, xd);
+    }
+    const window = [inH, paddedW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, 0];
     const parts = ranges(g.batch * outH, threads).map(([line0, lines], t) => [
-      xp,
+      xd,
       ...window,
       line0,
       lines,
@@ -294,8 +302,17 @@ function wasmConv2dBackpropInput(dy: T, filter: T, g: ConvGeometry, size: number
   const dxp = heap.output(size, true);
   const dyp = heap.put(dy.data);
   const wp = heap.put(filter.data);
-  const blockRows = blockRowsOf(g);
   const threads = heap.threadsFor(g.rows * cols * ocg);
+  if (
+    g.groups === 1 &&
+    g.inC <= directConv.maxChannels &&
+    g.dilW === 1 &&
+    outC <= heap.mod.GEMM_DEPTH.value
+  ) {
+    wasmConv2dBackpropInputDirect(heap, dyp, filter, g, threads, dxp);
+    return heap.read(dxp, size);
+  }
+  const blockRows = blockRowsOf(g);
   const byImages = threads === 1 || g.batch >= threads;
   const colp = heap.alloc((byImages ? threads : 1) * blockRows * cols);
   const perImage = g.outH * g.outW;
@@ -327,6 +344,46 @@ function wasmConv2dBackpropInput(dy: T, filter: T, g: ConvGeometry, size: number
     }
   }
   return heap.read(dxp, size);
+}
+
+/**
+ * The direct dx (few input channels, undilated width): the filter rearranged so each filter row's
+ * kw·inC weights per output channel are one zero-padded run, and each thread's zero-padded image.
+ */
+function wasmConv2dBackpropInputDirect(
+  heap: WasmHeap,
+  dyp: number,
+  filter: T,
+  g: ConvGeometry,
+  threads: number,
+  dxp: number,
+): void {
+  const { inH, inW, inC, outH, outW, outC, kh, kw, strideH, strideW, dilH, padTop, padLeft } = g;
+  const run = kw * inC;
+  const runPad = Math.ceil(run / 4) * 4;
+  const wT = heap.alloc(kh * outC * runPad, true);
+  const view = heap.f32();
+  for (let ki = 0; ki < kh; ki++)
+    for (let t = 0; t < run; t++)
+      for (let co = 0; co < outC; co++)
+        view[wT / 4 + (ki * outC + co) * runPad + t] = filter.data[(ki * run + t) * outC + co];
+  const paddedH = Math.max(padTop + inH, (outH - 1) * strideH + (kh - 1) * dilH + 1);
+  const paddedW = Math.max(padLeft + inW, (outW - 1) * strideW + kw);
+  const paddedFloats = paddedH * paddedW * inC + 4;
+  const padded = heap.alloc(threads * paddedFloats);
+  const parts = ranges(g.batch, threads).map(([image0, images], t) => [
+    dyp,
+    ...[inH, inW, inC, outH, outW, outC, kh, kw, strideH, strideW, dilH, padTop, padLeft],
+    image0,
+    images,
+    wT,
+    runPad,
+    paddedH,
+    paddedW,
+    padded + t * paddedFloats * 4,
+    dxp,
+  ]);
+  heap.run('conv2dBackpropInputDirect', parts);
 }
 
 /** The most parts dW's sum over pixels is cut into, and the most floats their partial sums may take. */

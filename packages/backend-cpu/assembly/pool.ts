@@ -54,8 +54,10 @@ export function maxPool(
           if (y) memory.fill(y + (<usize>o << 2), 0, <usize>C << 2);
           continue;
         }
-        let c = 0;
-        for (; c + 4 <= C; c += 4) {
+        // Whole vectors of channels; for C >= 4 not a multiple of 4 the last vector overlaps the one before
+        // (its shared lanes compute the same values again), so no channel takes the scalar loop.
+        for (let c0 = 0; C >= 4 && c0 < C; c0 += 4) {
+          const c = min(c0, C - 4);
           let best = v128.load(x + (<usize>(first + c) << 2));
           let arg = i32x4.add(i32x4.splat(first + c), i32x4(0, 1, 2, 3));
           for (let ki = 0; ki < kh; ki++) {
@@ -84,7 +86,7 @@ export function maxPool(
             store<f32>(dx + (<usize>i32x4.extract_lane(arg, 3) << 2), load<f32>(g, 12));
           }
         }
-        for (; c < C; c++) {
+        for (let c = C >= 4 ? C : 0; c < C; c++) {
           let best = load<f32>(x + (<usize>(first + c) << 2));
           let arg = first + c;
           for (let ki = 0; ki < kh; ki++) {

@@ -161,3 +161,11 @@ export function rounded(sums: Float64Array): Float32Array {
   y.set(sums);
   return y;
 }
+
+/** `length` cut into at most `parts` contiguous ranges [from, count], one per thread. */
+export function ranges(length: number, parts: number): [number, number][] {
+  const step = Math.max(1, Math.ceil(length / parts));
+  const out: [number, number][] = [];
+  for (let from = 0; from < length; from += step) out.push([from, Math.min(step, length - from)]);
+  return out;
+}

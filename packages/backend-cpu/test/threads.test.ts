@@ -107,6 +107,38 @@ describe('threads', () => {
     }
   });
 
+  it('max pooling and its gradient are bit-identical for 1 to 4 threads (images split)', () => {
+    const rng = mulberry32(11);
+    for (const [x, kernel, strides, out] of [
+      [
+        [5, 8, 8, 6],
+        [2, 2],
+        [2, 2],
+        [5, 4, 4, 6],
+      ],
+      [
+        [3, 9, 7, 3],
+        [3, 3],
+        [3, 3],
+        [3, 3, 3, 3],
+      ],
+    ] as [number[], [number, number], [number, number], number[]][]) {
+      const attrs = { kernel, strides, pads: [0, 0, 0, 0] as const, dilations: [1, 1] as const };
+      const xt = randomTensor(rng, x);
+      const dy = randomTensor(rng, out);
+      const before = splitGemms();
+      const results = backends.map((be) => [
+        be.maxPool(xt, attrs, out),
+        be.maxPoolBackprop(dy, xt, attrs, x),
+      ]);
+      expect(splitGemms(), 'the threaded path ran').toBeGreaterThan(before);
+      for (const r of results.slice(1))
+        r.forEach((v, i) =>
+          expect(sameBits(v, results[0]![i]!), `${JSON.stringify(x)} output ${i}`).toBe(true),
+        );
+    }
+  });
+
   it('refuses bad thread options before any work', () => {
     expect(() => cpu({ threads: 0 })).toThrow(/cpu: threads must be a positive integer, got 0/);
     expect(() => cpu({ threads: 1.5 })).toThrow(/positive integer, got 1.5/);

@@ -16,7 +16,7 @@
 
 import type { Conv2DAttrs, KernelTensor, Shape } from '@cnn/core';
 import { gemm, gemmEngine } from '../gemm.js';
-import { floats, recycle, rounded, sizeOf } from '../util.js';
+import { floats, ranges, recycle, rounded, sizeOf } from '../util.js';
 import { type WasmHeap, wasmHeap } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
@@ -211,14 +211,6 @@ const blockRowsOf = (g: ConvGeometry) => Math.max(1, Math.floor(BLOCK_FLOATS / M
  * products (LeNet's first conv: 5-float runs). Tests set `maxChannels` to 0 to compare the two paths.
  */
 export const directConv = { maxChannels: 4 };
-
-/** `length` cut into at most `parts` contiguous ranges [from, count], one per thread. */
-function ranges(length: number, parts: number): [number, number][] {
-  const step = Math.max(1, Math.ceil(length / parts));
-  const out: [number, number][] = [];
-  for (let from = 0; from < length; from += step) out.push([from, Math.min(step, length - from)]);
-  return out;
-}
 
 /**
  * Y = X_col · W_row on the module: per group, the output pixels cut into one range per thread, each

@@ -9,8 +9,8 @@
 
 import type { AvgPool2DAttrs, KernelTensor, Pool2DAttrs, Shape } from '@cnn/core';
 import { gemmEngine } from '../gemm.js';
-import { floats, rounded, sizeOf } from '../util.js';
-import { wasmKernel } from '../wasm.js';
+import { floats, ranges, rounded, sizeOf } from '../util.js';
+import { type WasmHeap, wasmKernel } from '../wasm.js';
 
 type T = KernelTensor<Float32Array>;
 
@@ -109,6 +109,38 @@ function scanMax(x: T, attrs: Pool2DAttrs, out: Shape, y: Float32Array | null): 
   return arg;
 }
 
+/**
+ * The SIMD scan (forward with `y`, backward with `dy` and `dx`; the others 0) with the images split over
+ * the threads: each image's windows read and write that image only, so any split gives the same bits.
+ */
+function wasmMaxPool(
+  heap: WasmHeap,
+  x: T,
+  attrs: Pool2DAttrs,
+  out: Shape,
+  xp: number,
+  y: number,
+  dy: number,
+  dx: number,
+): void {
+  const [batch, ...window] = simdWindowArgs(x, attrs, out);
+  const [inH, inW, C, outH, outW] = window as [number, number, number, number, number];
+  const [kh, kw] = attrs.kernel;
+  // A tap (load, compare, two selects) costs about what 4 of the GEMM's multiply-adds do.
+  const threads = heap.threadsFor(4 * batch * outH * outW * C * kh * kw);
+  const [inBytes, outBytes] = [4 * inH * inW * C, 4 * outH * outW * C];
+  const at = (pointer: number, bytes: number, image: number) => (pointer ? pointer + image * bytes : 0);
+  const parts = ranges(batch!, threads).map(([image, images]) => [
+    xp + image * inBytes,
+    images,
+    ...window,
+    at(y, outBytes, image),
+    at(dy, outBytes, image),
+    at(dx, inBytes, image),
+  ]);
+  heap.run('maxPool', parts);
+}
+
 /** The window geometry as the SIMD kernel's arguments (assembly/pool.ts), after x's pointer. */
 function simdWindowArgs(x: T, attrs: Pool2DAttrs, out: Shape): number[] {
   const { batch, inH, inW, channels, outH, outW } = geometry(x.shape, out);
@@ -129,8 +161,9 @@ function simdWindowArgs(x: T, attrs: Pool2DAttrs, out: Shape): number[] {
 
 export function maxPool(x: T, attrs: Pool2DAttrs, out: Shape): Float32Array {
   if (gemmEngine() === 'wasm') {
-    const args = simdWindowArgs(x, attrs, out);
-    return wasmKernel([x.data], sizeOf(out), (heap, [xp], yp) => heap.mod.maxPool(xp, ...args, yp, 0, 0));
+    return wasmKernel([x.data], sizeOf(out), (heap, [xp], yp) =>
+      wasmMaxPool(heap, x, attrs, out, xp!, yp, 0, 0),
+    );
   }
   const y = floats(sizeOf(out));
   scanMax(x, attrs, out, y);
@@ -149,11 +182,10 @@ export function maxPoolBackprop(dy: T, x: T, attrs: Pool2DAttrs, out: Shape): Fl
     attrs.strides[0] >= (kh - 1) * attrs.dilations[0] + 1 &&
     attrs.strides[1] >= (kw - 1) * attrs.dilations[1] + 1;
   if (disjoint && gemmEngine() === 'wasm') {
-    const args = simdWindowArgs(x, attrs, dy.shape);
     return wasmKernel(
       [x.data, g],
       sizeOf(out),
-      (heap, [xp, dyp], dxp) => heap.mod.maxPool(xp, ...args, 0, dyp, dxp),
+      (heap, [xp, dyp], dxp) => wasmMaxPool(heap, x, attrs, dy.shape, xp!, 0, dyp!, dxp),
       true,
     );
   }

@@ -371,14 +371,111 @@ export function conv2dDirect(
 }
 
 /**
- * Copies `rows` rows of `rowFloats` floats from x into dst, whose rows are `paddedFloats` long, each at
- * `left` floats in: the zeros around them (dst is zeroed by the caller) are the convolution's left and
- * right padding, so the direct kernel's 4-pixel path covers the image's edges too.
+ * Copies x (batch x inH rows of `rowFloats` floats) into dst, zeroed by the caller, whose images are
+ * `paddedH` rows of `paddedFloats` floats, each image's first row at row `top` and `left` floats in: the
+ * zeros around them are the convolution's padding, made real so the direct kernels read every tap.
  */
-export function padColumns(x: usize, rows: i32, rowFloats: i32, left: i32, paddedFloats: i32, dst: usize): void {
+export function padImages(
+  x: usize, batch: i32, inH: i32, rowFloats: i32,
+  top: i32, left: i32, paddedH: i32, paddedFloats: i32, dst: usize,
+): void {
   const rowBytes = <usize>rowFloats << 2;
-  for (let r = 0; r < rows; r++) {
-    memory.copy(dst + ((<usize>r * paddedFloats + left) << 2), x + <usize>r * rowBytes, rowBytes);
+  for (let n = 0; n < batch; n++) {
+    for (let h = 0; h < inH; h++) {
+      const to = dst + ((<usize>((n * paddedH + top + h) * paddedFloats) + left) << 2);
+      memory.copy(to, x + <usize>(n * inH + h) * rowBytes, rowBytes);
+    }
+  }
+}
+
+/**
+ * For parts [part0, part0+parts) of `partRows` output pixels each (`rows` in all): part p's share of dW for
+ * inputs of few channels, without X_col, into partials + p·(kh·run·outC) floats (dW's layout). A filter
+ * row's taps are one run of `run` = kw·inC floats of the zero-padded input (`padded`: paddedH x paddedW x
+ * inC per image, plus 8 floats, from padImages), so each dW block of (filter row, 8 taps, 4 output
+ * channels) is summed over the part's pixels in 8 vector registers, in pixel order, in float32. The parts
+ * are fixed by the caller whatever the thread count, and it sums them in order. `tile` is 128 bytes of
+ * this thread's scratch.
+ */
+export function conv2dBackpropFilterDirect(
+  padded: usize,
+  paddedH: i32, paddedW: i32, inC: i32, outH: i32, outW: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32,
+  part0: i32,
+  parts: i32,
+  partRows: i32,
+  rows: i32,
+  dy: usize,
+  outC: i32,
+  partials: usize,
+  tile: usize,
+): void {
+  const run = kw * inC;
+  const rowBytes = <usize>(paddedW * inC) << 2;
+  const slice = kh * run * outC;
+  const zero = f32x4.splat(0);
+  for (let part = part0; part < part0 + parts; part++) {
+    const first = part * partRows;
+    const end = min(rows, first + partRows);
+    const out = partials + ((<usize>part * slice) << 2);
+    for (let ki = 0; ki < kh; ki++) {
+      for (let t0 = 0; t0 < run; t0 += 8) {
+        for (let c0 = 0; c0 < outC; c0 += 4) {
+          const cn = min(4, outC - c0);
+          // taps t0..t0+3 (a0..a3) and t0+4..t0+7 (a4..a7) of channels c0..c0+3
+          let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+          // pixel (n, ho, wo) of row `first`, stepped along
+          let wo = first % outW;
+          let ho = (first / outW) % outH;
+          let n = first / (outW * outH);
+          let g = dy + ((<usize>(first * outC + c0)) << 2);
+          for (let r = first; r < end; r++, wo++, g += <usize>outC << 2) {
+            if (wo == outW) {
+              wo = 0;
+              if (++ho == outH) {
+                ho = 0;
+                n++;
+              }
+            }
+            const xr =
+              padded +
+              <usize>(n * paddedH + ho * sh + ki * dh) * rowBytes +
+              ((<usize>(wo * sw * inC + t0)) << 2);
+            const lo = v128.load(xr);
+            const hi = v128.load(xr, 16);
+            const d0 = v128.load32_splat(g);
+            const d1 = cn > 1 ? v128.load32_splat(g, 4) : zero;
+            const d2 = cn > 2 ? v128.load32_splat(g, 8) : zero;
+            const d3 = cn > 3 ? v128.load32_splat(g, 12) : zero;
+            a0 = f32x4.add(a0, f32x4.mul(d0, lo));
+            a1 = f32x4.add(a1, f32x4.mul(d1, lo));
+            a2 = f32x4.add(a2, f32x4.mul(d2, lo));
+            a3 = f32x4.add(a3, f32x4.mul(d3, lo));
+            a4 = f32x4.add(a4, f32x4.mul(d0, hi));
+            a5 = f32x4.add(a5, f32x4.mul(d1, hi));
+            a6 = f32x4.add(a6, f32x4.mul(d2, hi));
+            a7 = f32x4.add(a7, f32x4.mul(d3, hi));
+          }
+          // The block's sums into dW (row ki·run + tap, column channel) through `tile`, channel j's 8 taps
+          // at tile + 32·j; taps past the run (their lanes read the next pixel's input) are dropped.
+          v128.store(tile, a0);
+          v128.store(tile, a4, 16);
+          v128.store(tile, a1, 32);
+          v128.store(tile, a5, 48);
+          v128.store(tile, a2, 64);
+          v128.store(tile, a6, 80);
+          v128.store(tile, a3, 96);
+          v128.store(tile, a7, 112);
+          const taps = min(8, run - t0);
+          for (let j = 0; j < cn; j++) {
+            for (let t = 0; t < taps; t++) {
+              const v = load<f32>(tile + ((<usize>(j * 8 + t)) << 2));
+              store<f32>(out + ((<usize>((ki * run + t0 + t) * outC + c0 + j)) << 2), v);
+            }
+          }
+        }
+      }
+    }
   }
 }
 

@@ -22,6 +22,7 @@ export const THREAD_KERNELS = [
   'conv2dBackpropInputRows',
   'conv2dBackpropInputDirect',
   'conv2dBackpropFilterParts',
+  'conv2dBackpropFilterDirect',
   'maxPool',
 ] as const;
 export type ThreadKernel = (typeof THREAD_KERNELS)[number];

@@ -64,14 +64,8 @@ export interface WasmKernels {
   sumRows(x: number, rows: number, cols: number, divisor: number, acc: number, y: number): void;
   unary(op: number, x: number, y: number, n: number): void;
   batchNorm(x: number, rows: number, C: number, mean: number, k: number, offset: number, y: number): void;
-  padColumns(
-    x: number,
-    rows: number,
-    rowFloats: number,
-    left: number,
-    paddedFloats: number,
-    dst: number,
-  ): void;
+  padImages(...args: number[]): void;
+  conv2dBackpropFilterDirect(...args: number[]): void;
   moments(x: number, rows: number, C: number, acc: number, y: number): void;
   batchNormGradSums(
     x: number,

@@ -311,6 +311,34 @@ describe('the direct dx (few input channels)', () => {
   });
 });
 
+describe('the direct dW (few input channels)', () => {
+  it('agrees with the float64 TypeScript kernel within float32 accumulation error', () => {
+    const rng = mulberry32(9);
+    const cases: { x: Shape; k: Shape; attrs: Conv2DAttrs }[] = [
+      { x: [4, 28, 28, 1], k: [5, 5, 1, 6], attrs: convAttrs([1, 1], [2, 2, 2, 2], [1, 1]) },
+      { x: [3, 28, 28, 1], k: [3, 3, 1, 32], attrs: convAttrs([1, 1], [1, 1, 1, 1], [1, 1]) },
+      { x: [2, 13, 11, 3], k: [3, 3, 3, 20], attrs: convAttrs([2, 1], [1, 0, 1, 2], [1, 1]) },
+      { x: [1, 17, 19, 4], k: [3, 2, 4, 9], attrs: convAttrs([1, 3], [0, 1, 2, 1], [2, 1]) },
+      { x: [2, 6, 30, 2], k: [1, 7, 2, 5], attrs: convAttrs([1, 2], [0, 3, 0, 3], [1, 1]) },
+    ];
+    const abs = (v: Float32Array) => v.map(Math.abs);
+    for (const { x: xShape, k, attrs } of cases) {
+      const out = convOut(xShape, k, attrs);
+      const x = t(values(rng, sizeOf(xShape), false), xShape);
+      const dy = t(values(rng, sizeOf(out), false), out);
+      const got = simd.conv2dBackpropFilter(x, dy, attrs, k);
+      const want = scalar.conv2dBackpropFilter(x, dy, attrs, k);
+      // Σ |x·dy| per weight: what float32 rounding can be proportional to
+      const magnitude = scalar.conv2dBackpropFilter(t(abs(x.data), xShape), t(abs(dy.data), out), attrs, k);
+      for (let i = 0; i < want.length; i++) {
+        const bound = 1e-5 * magnitude[i] + 1e-30;
+        if (!(Math.abs(got[i] - want[i]) <= bound))
+          throw new Error(`dW [${xShape}] * [${k}]: weight ${i} is ${got[i]}, float64 gives ${want[i]}`);
+      }
+    }
+  });
+});
+
 function convAttrs(
   strides: [number, number],
   pads: [number, number, number, number],

@@ -205,10 +205,12 @@ const BLOCK_FLOATS = 1 << 16;
 const blockRowsOf = (g: ConvGeometry) => Math.max(1, Math.floor(BLOCK_FLOATS / Math.max(1, g.cols)));
 
 /**
- * When the forward pass skips X_col for the direct kernel: filters of at most one GEMM depth block of taps
- * (the module's GEMM_DEPTH, so the direct kernel's sums are the im2col path's bit for bit) on inputs of at
- * most `maxChannels` channels, where X_col's copies are runs of a few floats and cost more than the
- * products (LeNet's first conv: 5-float runs). Tests set `maxChannels` to 0 to compare the two paths.
+ * When the module skips X_col for its direct kernels: inputs of at most `maxChannels` channels, where
+ * X_col's copies are runs of a few floats and cost more than the products (LeNet's first conv: 5-float
+ * runs). The forward (filters of at most one GEMM depth block of taps) and dx (undilated width, at most one
+ * depth block of output channels) give the im2col path's bits; dW (undilated width, filter rows of more than 4
+ * floats) sums in another order.
+ * Tests set `maxChannels` to 0 to compare with the im2col path.
  */
 export const directConv = { maxChannels: 4 };
 
@@ -245,7 +247,7 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
     let xd = xp;
     if (paddedW > inW) {
       xd = heap.alloc(g.batch * inH * paddedW * inC, true);
-      heap.mod.padColumns(xp, g.batch * inH, inW * inC, padLeft * inC, paddedW * inC, xd);
+      heap.mod.padImages(xp, g.batch, inH, inW * inC, 0, padLeft * inC, inH, paddedW * inC, xd);
     }
     const window = [inH, paddedW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, 0];
     const parts = ranges(g.batch * outH, threads).map(([line0, lines], t) => [
@@ -378,6 +380,49 @@ function wasmConv2dBackpropInputDirect(
   heap.run('conv2dBackpropInputDirect', parts);
 }
 
+/**
+ * The direct dW (few input channels, undilated width): x copied with real zero padding, the pixels cut
+ * into parts fixed by the shapes, each part's dW summed by one thread, the parts added in order in
+ * float64: the same bits for every thread count.
+ */
+function wasmConv2dBackpropFilterDirect(
+  heap: WasmHeap,
+  xp: number,
+  dyp: number,
+  g: ConvGeometry,
+  dwp: number,
+) {
+  const { inH, inW, inC, outH, outW, outC, kh, kw, strideH, strideW, dilH, padTop, padLeft, cols } = g;
+  const paddedH = Math.max(padTop + inH, (outH - 1) * strideH + (kh - 1) * dilH + 1);
+  const paddedW = Math.max(padLeft + inW, (outW - 1) * strideW + kw);
+  const padded = heap.alloc(g.batch * paddedH * paddedW * inC + 8, true);
+  heap.mod.padImages(xp, g.batch, inH, inW * inC, padTop, padLeft * inC, paddedH, paddedW * inC, padded);
+  const slice = cols * outC;
+  const nParts = Math.max(
+    1,
+    Math.min(FILTER_PARTS, Math.ceil(g.rows / 1024), Math.floor(FILTER_PARTIAL_FLOATS / slice)),
+  );
+  const partRows = Math.ceil(g.rows / nParts);
+  const threads = Math.min(nParts, heap.threadsFor(g.rows * slice));
+  const partials = heap.alloc(nParts * slice);
+  const acc = heap.alloc(2 * slice);
+  const window = [paddedH, paddedW, inC, outH, outW, kh, kw, strideH, strideW, dilH];
+  const parts = ranges(nParts, threads).map(([part0, count], t) => [
+    padded,
+    ...window,
+    part0,
+    count,
+    partRows,
+    g.rows,
+    dyp,
+    outC,
+    partials,
+    heap.scratch(t),
+  ]);
+  heap.run('conv2dBackpropFilterDirect', parts);
+  heap.mod.sumRows(partials, nParts, slice, 1, acc, dwp);
+}
+
 /** The most parts dW's sum over pixels is cut into, and the most floats their partial sums may take. */
 const FILTER_PARTS = 16;
 const FILTER_PARTIAL_FLOATS = 1 << 22;
@@ -412,6 +457,12 @@ function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): F
         0,
       );
     }
+    return heap.read(dwp, size);
+  }
+  // The direct dW wins where a filter row's taps fill its 8 lanes' worth (LeNet's 5x5 on 1 channel); for
+  // shorter runs (3x3 on 1 channel) half its lanes would idle and im2col + GEMM is faster.
+  if (g.groups === 1 && g.inC <= directConv.maxChannels && g.dilW === 1 && g.kw * g.inC > 4) {
+    wasmConv2dBackpropFilterDirect(heap, xp, dyp, g, dwp);
     return heap.read(dwp, size);
   }
   const blockRows = blockRowsOf(g);

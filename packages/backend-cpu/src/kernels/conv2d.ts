@@ -215,6 +215,19 @@ const blockRowsOf = (g: ConvGeometry) => Math.max(1, Math.floor(BLOCK_FLOATS / M
 export const directConv = { maxChannels: 4 };
 
 /**
+ * The largest zero-padded copy of x (in floats, 64 MiB) a direct kernel makes; a larger input takes the
+ * im2col path, whose scratch is a few blocks whatever the input.
+ */
+const DIRECT_COPY_FLOATS = 1 << 24;
+
+/** The rows and row width of x's zero-padded copy for the direct kernels (undilated width). */
+function paddedSize(g: ConvGeometry): { paddedH: number; paddedW: number; floats: number } {
+  const paddedH = Math.max(g.padTop + g.inH, (g.outH - 1) * g.strideH + (g.kh - 1) * g.dilH + 1);
+  const paddedW = Math.max(g.padLeft + g.inW, (g.outW - 1) * g.strideW + (g.kw - 1) * g.dilW + 1);
+  return { paddedH, paddedW, floats: g.batch * paddedH * paddedW * g.inC };
+}
+
+/**
  * Y = X_col · W_row on the module: per group, the output pixels cut into one range per thread, each
  * thread building its X_col blocks in its own scratch. Rows of Y are independent, so any cut gives the
  * same bits.
@@ -233,7 +246,14 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
     return heap.read(yp, size);
   }
   const threads = heap.threadsFor(g.rows * cols * ocg);
-  if (g.groups === 1 && cols <= heap.mod.GEMM_DEPTH.value && g.inC <= directConv.maxChannels) {
+  const { paddedW } = paddedSize(g);
+  const copyFloats = paddedW > g.inW ? g.batch * g.inH * paddedW * g.inC : 0;
+  if (
+    g.groups === 1 &&
+    cols <= heap.mod.GEMM_DEPTH.value &&
+    g.inC <= directConv.maxChannels &&
+    copyFloats <= DIRECT_COPY_FLOATS
+  ) {
     // Few taps: the direct kernel (no X_col), on the filter with its channels padded to 8s.
     const ocPad = Math.ceil(outC / 8) * 8;
     const w8 = heap.alloc(cols * ocPad, true);
@@ -243,10 +263,9 @@ function wasmConv2d(x: T, filter: T, g: ConvGeometry, size: number): Float32Arra
     const { inH, inW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft } = g;
     // Left and right padding made real zeros (a copy of x with wider rows), so that pixels at the edges
     // also take the kernel's 4-pixel path; the zeros multiply the weights as X_col's would.
-    const paddedW = Math.max(padLeft + inW, (outW - 1) * strideW + (kw - 1) * dilW + 1);
     let xd = xp;
-    if (paddedW > inW) {
-      xd = heap.alloc(g.batch * inH * paddedW * inC, true);
+    if (copyFloats > 0) {
+      xd = heap.alloc(copyFloats, true);
       heap.mod.padImages(xp, g.batch, inH, inW * inC, 0, padLeft * inC, inH, paddedW * inC, xd);
     }
     const window = [inH, paddedW, inC, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, 0];
@@ -361,8 +380,7 @@ function wasmConv2dBackpropInputDirect(
     for (let t = 0; t < run; t++)
       for (let co = 0; co < outC; co++)
         view[wT / 4 + (ki * outC + co) * runPad + t] = filter.data[(ki * run + t) * outC + co];
-  const paddedH = Math.max(padTop + inH, (outH - 1) * strideH + (kh - 1) * dilH + 1);
-  const paddedW = Math.max(padLeft + inW, (outW - 1) * strideW + kw);
+  const { paddedH, paddedW } = paddedSize(g);
   const paddedFloats = paddedH * paddedW * inC + 4;
   const padded = heap.alloc(threads * paddedFloats);
   const parts = ranges(g.batch, threads).map(([image0, images], t) => [
@@ -393,9 +411,8 @@ function wasmConv2dBackpropFilterDirect(
   dwp: number,
 ) {
   const { inH, inW, inC, outH, outW, outC, kh, kw, strideH, strideW, dilH, padTop, padLeft, cols } = g;
-  const paddedH = Math.max(padTop + inH, (outH - 1) * strideH + (kh - 1) * dilH + 1);
-  const paddedW = Math.max(padLeft + inW, (outW - 1) * strideW + kw);
-  const padded = heap.alloc(g.batch * paddedH * paddedW * inC + 8, true);
+  const { paddedH, paddedW, floats } = paddedSize(g);
+  const padded = heap.alloc(floats + 8, true);
   heap.mod.padImages(xp, g.batch, inH, inW * inC, padTop, padLeft * inC, paddedH, paddedW * inC, padded);
   const slice = cols * outC;
   const nParts = Math.max(
@@ -461,7 +478,13 @@ function wasmConv2dBackpropFilter(x: T, dy: T, g: ConvGeometry, size: number): F
   }
   // The direct dW wins where a filter row's taps fill its 8 lanes' worth (LeNet's 5x5 on 1 channel); for
   // shorter runs (3x3 on 1 channel) half its lanes would idle and im2col + GEMM is faster.
-  if (g.groups === 1 && g.inC <= directConv.maxChannels && g.dilW === 1 && g.kw * g.inC > 4) {
+  if (
+    g.groups === 1 &&
+    g.inC <= directConv.maxChannels &&
+    g.dilW === 1 &&
+    g.kw * g.inC > 4 &&
+    paddedSize(g).floats <= DIRECT_COPY_FLOATS
+  ) {
     wasmConv2dBackpropFilterDirect(heap, xp, dyp, g, dwp);
     return heap.read(dwp, size);
   }

@@ -79,7 +79,7 @@ function leadingAxes(x: Tensor): number[] {
   return [...Array(x.rank - 1).keys()];
 }
 
-/** Row `row` of a [2, C] tensor, as a [C] vector. */
+/** Row `index` of a [2, C] tensor, as a [C] vector. */
 function row(pair: Tensor, index: number): Tensor {
   return reshape(slice(pair, [index, 0], [1, -1]), [pair.shape[1]!]);
 }

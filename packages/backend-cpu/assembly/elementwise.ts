@@ -6,6 +6,8 @@
 // each is a few vector instructions per 4 floats. Pointers are byte offsets into this module's memory,
 // counts are in floats.
 
+import { accumulateRows, SUM } from './rows';
+
 /** Binary op codes, shared with src/kernels/elementwise.ts (`SIMD_BINARY_OPS`). */
 const ADD = 0;
 const SUB = 1;
@@ -198,22 +200,7 @@ export function unary(op: i32, x: usize, y: usize, n: i32): void {
  */
 export function sumRows(x: usize, rows: i32, cols: i32, divisor: f64, acc: usize, y: usize): void {
   memory.fill(acc, 0, <usize>cols << 3);
-  for (let r = 0; r < rows; r++) {
-    const xr = x + ((<usize>r * cols) << 2);
-    let c = 0;
-    for (; c + 4 <= cols; c += 4) {
-      const v = v128.load(xr + (<usize>c << 2));
-      const p = acc + (<usize>c << 3);
-      v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
-      // the high two lanes moved down, then widened alike
-      const high = i32x4.shuffle(v, v, 2, 3, 0, 1);
-      v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(high)), 16);
-    }
-    for (; c < cols; c++) {
-      const p = acc + (<usize>c << 3);
-      store<f64>(p, load<f64>(p) + <f64>load<f32>(xr + (<usize>c << 2)));
-    }
-  }
+  accumulateRows(x, 0, rows, cols, 0, acc, SUM);
   for (let c = 0; c < cols; c++)
     store<f32>(y + (<usize>c << 2), <f32>(load<f64>(acc + (<usize>c << 3)) / divisor));
 }

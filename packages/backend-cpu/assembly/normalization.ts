@@ -3,11 +3,7 @@
 // TypeScript kernels in src/kernels/normalization.ts do the same arithmetic in the same order, so the two
 // agree bit for bit. x is rows x C, row-major (channels last); per-channel constants are C float64s.
 
-/** Two floats at `p` widened to f64x2. */
-@inline
-function load2(p: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load64_zero(p));
-}
+import { accumulateRows, load2, SQUARED_DEVIATION, SUM, SUM_AND_TIMES_DEVIATION } from './rows';
 
 /** f64x2 rounded to two floats at `p`. */
 @inline
@@ -37,41 +33,6 @@ export function batchNorm(x: usize, rows: i32, C: i32, mean: usize, k: usize, of
   }
 }
 
-/** acc[c] += f(a[r, c], b[r, c]) over every row, acc being C float64s: the one loop the passes share. */
-@inline
-function accumulateRows(a: usize, b: usize, rows: i32, C: i32, center: usize, acc: usize, kind: i32): void {
-  for (let r = 0; r < rows; r++) {
-    const row = <usize>r * C << 2;
-    let c = 0;
-    for (; c + 2 <= C; c += 2) {
-      const p = acc + (<usize>c << 3);
-      const va = load2(a + row + (<usize>c << 2));
-      let term: v128;
-      if (kind == SUM) term = va;
-      else if (kind == SQUARED_DEVIATION) {
-        const d = f64x2.sub(va, v128.load(center + (<usize>c << 3)));
-        term = f64x2.mul(d, d);
-      } else term = f64x2.mul(va, f64x2.sub(load2(b + row + (<usize>c << 2)), v128.load(center + (<usize>c << 3))));
-      v128.store(p, f64x2.add(v128.load(p), term));
-    }
-    for (; c < C; c++) {
-      const p = acc + (<usize>c << 3);
-      const va = <f64>load<f32>(a + row + (<usize>c << 2));
-      let term: f64;
-      if (kind == SUM) term = va;
-      else if (kind == SQUARED_DEVIATION) {
-        const d = va - load<f64>(center + (<usize>c << 3));
-        term = d * d;
-      } else term = va * (<f64>load<f32>(b + row + (<usize>c << 2)) - load<f64>(center + (<usize>c << 3)));
-      store<f64>(p, load<f64>(p) + term);
-    }
-  }
-}
-
-const SUM = 0;
-const SQUARED_DEVIATION = 1;
-const TIMES_DEVIATION = 2;
-
 /**
  * y (2 x C) = the means over the rows, then the population variances Σ (x - mean)² / rows, each summed in
  * float64 (the mean kept in float64 for the second pass). `acc` is scratch for 2C float64s, 16-byte aligned.
@@ -89,14 +50,13 @@ export function moments(x: usize, rows: i32, C: i32, acc: usize, y: usize): void
 }
 
 /**
- * y (2 x C) = Σ dy, then Σ dy · (x - mean) over the rows, in float64; `mean` is C float64s, `acc` scratch
+ * y (2 x C) = Σ dy, then Σ dy · (x - mean) over the rows (one pass), in float64; `mean` is C float64s, `acc` scratch
  * for 2C float64s, 16-byte aligned.
  */
 export function batchNormGradSums(x: usize, dy: usize, rows: i32, C: i32, mean: usize, acc: usize, y: usize): void {
   const products = acc + (<usize>C << 3);
   memory.fill(acc, 0, <usize>C << 4);
-  accumulateRows(dy, 0, rows, C, 0, acc, SUM);
-  accumulateRows(dy, x, rows, C, mean, products, TIMES_DEVIATION);
+  accumulateRows(dy, x, rows, C, mean, acc, SUM_AND_TIMES_DEVIATION, products);
   for (let c = 0; c < C; c++) {
     store<f32>(y + (<usize>c << 2), <f32>load<f64>(acc + (<usize>c << 3)));
     store<f32>(y + (<usize>(C + c) << 2), <f32>load<f64>(products + (<usize>c << 3)));

@@ -75,7 +75,7 @@ export function moments(x: T): Float32Array {
   return y;
 }
 
-/** Training batch norm's gradient sums, [2, C]: Σ dy, then Σ dy · (x - mean), in float64 over the rows. */
+/** Training batch norm's gradient sums, [2, C]: Σ dy, then Σ dy · (x - mean), in float64 over the rows (one pass). */
 export function batchNormGradSums(x: T, dy: T, mean: T): Float32Array {
   const C = channelsOf(x);
   const rows = x.data.length / C;
@@ -88,9 +88,11 @@ export function batchNormGradSums(x: T, dy: T, mean: T): Float32Array {
   const sumDy = new Float64Array(C);
   const sumDyCentered = new Float64Array(C);
   const [xv, g] = [x.data, dy.data];
-  for (let base = 0; base < xv.length; base += C) for (let c = 0; c < C; c++) sumDy[c] += g[base + c];
   for (let base = 0; base < xv.length; base += C) {
-    for (let c = 0; c < C; c++) sumDyCentered[c] += g[base + c] * (xv[base + c] - mu[c]);
+    for (let c = 0; c < C; c++) {
+      sumDy[c] += g[base + c];
+      sumDyCentered[c] += g[base + c] * (xv[base + c] - mu[c]);
+    }
   }
   const y = floats(2 * C);
   y.set(sumDy);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { backendNames } from './backends.js';
 import { modelNames } from './models.js';
+import { scheduleNames } from './schedule.js';
 import { DATASET_DEFAULTS, datasetNames, type MnistOptions, trainMnist } from './train.js';
 
 /** A commander parser for integers >= min. */
@@ -62,13 +63,31 @@ const program = new Command()
   .option('--batch-size <n>', `images per gradient step (default: ${d('batchSize')})`, integer)
   .option(
     '--learning-rate <x>',
-    `Adam learning rate of the first epoch (default: ${d('learningRate')})`,
+    `Adam learning rate: of the first epoch, or one-cycle's peak (default: ${d('learningRate')})`,
     positive,
   )
   .option(
+    '--schedule <name>',
+    `learning-rate schedule: exponential (the rate times --learning-rate-decay after each epoch) or one-cycle (up to the peak over the first 30% of the run, then down to 0 by its last step or its --time-limit, whichever comes first) (default: ${d('schedule')})`,
+  )
+  .option(
     '--learning-rate-decay <x>',
-    `factor applied to the learning rate after each epoch (default: ${d('learningRateDecay')})`,
+    `exponential schedule: factor applied to the learning rate after each epoch (default: ${d('learningRateDecay')})`,
     positive,
+  )
+  .option(
+    '--label-smoothing <s>',
+    `softmax cross-entropy against (1 - s) one-hot + s / classes, 0 = off (default: ${d('labelSmoothing')})`,
+    (value: string) => {
+      const n = Number(value);
+      if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a number in [0, 1)');
+      return n;
+    },
+  )
+  .option(
+    '--weight-decay <x>',
+    `AdamW's decoupled weight decay (w -= lr * x * w each step), 0 = off (default: ${d('weightDecay')})`,
+    nonNegative,
   )
   .option(
     '--shift <n>',
@@ -81,6 +100,10 @@ const program = new Command()
     '--erase <p>',
     `augmentation: random erasing with probability p, 0 = off (default: ${d('erase')})`,
     probability,
+  )
+  .option(
+    '--test-time-flip',
+    "test-time augmentation: the final validation and test accuracies average each image's class probabilities with its mirror image's (for models trained with flips); the plain test accuracy is printed too",
   )
   .option(
     '--validation-size <n>',
@@ -99,6 +122,11 @@ const program = new Command()
     0,
   )
   .option('--width <x>', 'channel multiplier of vgg-bn, resnet and mobilenet', positive, 1)
+  .option('--dropout <p>', "vgg-bn's dropout rate after fc1 (default: 0.3)", (value: string) => {
+    const n = Number(value);
+    if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a rate in [0, 1)');
+    return n;
+  })
   .option(
     '--seed <n>',
     'seed of the splits, the initial weights, the shuffling and the augmentation',
@@ -127,6 +155,9 @@ type Parsed = Omit<MnistOptions, 'verbose' | 'out' | keyof typeof DATASET_DEFAUL
 const parsed = program.opts<Parsed>();
 if (!datasetNames.includes(parsed.dataset)) {
   program.error(`error: --dataset must be one of ${datasetNames.join(', ')}, got '${parsed.dataset}'`);
+}
+if (parsed.schedule !== undefined && !scheduleNames.includes(parsed.schedule)) {
+  program.error(`error: --schedule must be one of ${scheduleNames.join(', ')}, got '${parsed.schedule}'`);
 }
 if (!modelNames.includes(parsed.model)) {
   program.error(`error: --model must be one of ${modelNames.join(', ')}, got '${parsed.model}'`);

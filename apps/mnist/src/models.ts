@@ -11,15 +11,17 @@ export interface ModelChoice {
   seed: number;
   /** Channel multiplier of vgg-bn, resnet and mobilenet (lenet5 has fixed widths). */
   width: number;
+  /** vgg-bn's dropout rate after fc1 (default 0.3). */
+  dropout?: number;
 }
 
 /**
  * A small VGG-style net for 28x28 images: two blocks of a 3x3 conv (32 and 64 filters times `width`) + batch
- * norm + ReLU + 2x2 max pool, then fc 128 + ReLU, dropout 0.3, fc `classes`: the shape of the Fashion-MNIST
+ * norm + ReLU + 2x2 max pool, then fc 128 + ReLU, dropout (0.3 by default), fc `classes`: the shape of the Fashion-MNIST
  * benchmark's "2 Conv+pooling+BN" entry, in VGG's 3x3 style. The zoo's vgg() needs 32x32 (five pools).
  */
 export function vggBn(choice: ModelChoice): cnn.Model {
-  const { inputShape, classes, seed, width } = choice;
+  const { inputShape, classes, seed, width, dropout = 0.3 } = choice;
   const block = (b: number, filters: number) => [
     new cnn.Conv2D({
       name: `block${b}.conv`,
@@ -40,7 +42,7 @@ export function vggBn(choice: ModelChoice): cnn.Model {
       ...block(2, 64),
       new cnn.Flatten({ name: 'flatten' }),
       new cnn.Dense({ name: 'fc1', units: 128, activation: 'relu' }),
-      new cnn.Dropout({ name: 'drop1', rate: 0.3 }),
+      new cnn.Dropout({ name: 'drop1', rate: dropout }),
       new cnn.Dense({ name: 'fc2', units: classes }),
     ],
     { name: 'vgg_bn_small', seed },

@@ -22,6 +22,7 @@ import {
 import { createBackend } from './backends.js';
 import { buildModel } from './models.js';
 import { writeCurves, writeTileGrid } from './pictures.js';
+import { oneCycleRate, runProgress, type ScheduleName } from './schedule.js';
 
 /** The data sets the main job trains on. */
 export const datasetNames = ['mnist', 'fashion-mnist'] as const;
@@ -36,15 +37,30 @@ export interface MnistOptions {
   /** At most this many epochs (early stopping and the time limit may stop sooner). */
   epochs: number;
   batchSize: number;
+  /** Adam's learning rate: of the first epoch (exponential), or the peak (one-cycle). */
   learningRate: number;
-  /** The learning rate is multiplied by this after every epoch. */
+  /**
+   * 'exponential': the rate is multiplied by `learningRateDecay` after every epoch. 'one-cycle': up to the
+   * peak over the first 30% of the run, then down to 0 at its end, set every step (schedule.ts).
+   */
+  schedule: ScheduleName;
+  /** The learning rate is multiplied by this after every epoch (exponential schedule). */
   learningRateDecay: number;
+  /** Softmax cross-entropy against (1 - s)·one-hot + s/classes (0 = plain). */
+  labelSmoothing: number;
+  /** AdamW's decoupled weight decay: w -= lr·wd·w each step (0 = none). */
+  weightDecay: number;
   /** Random shifts of up to this many pixels (0 = none). */
   shift: number;
   /** Random horizontal flips (clothes, not digits). */
   flip: boolean;
   /** Random erasing: the probability per image (0 = off). */
   erase: number;
+  /**
+   * Test-time augmentation: the final validation and test figures average each image's class probabilities
+   * with its mirror image's (for models trained with flips). The plain test accuracy is reported beside it.
+   */
+  testTimeFlip?: boolean;
   /** Training images set aside (seeded) for validation: epoch logs and early stopping use these only. */
   validationSize: number;
   /** mnist only: training + validation digits of the 10,000; the rest is the test set. */
@@ -61,6 +77,8 @@ export interface MnistOptions {
   timeLimit: number;
   /** Channel multiplier of vgg-bn, resnet and mobilenet. */
   width: number;
+  /** vgg-bn's dropout rate after fc1 (default 0.3). */
+  dropout?: number;
   out: string;
   pictures: boolean;
   /** Print the epoch lines and tables (false in tests). */
@@ -84,8 +102,10 @@ export interface MnistResult {
   epochsRun: number;
   /** Why training ended: 'epochs', 'early stopping' or 'time limit'. */
   stoppedBy: 'epochs' | 'early stopping' | 'time limit';
-  /** Accuracy on the test set, measured once, after training, on the kept weights. */
+  /** Accuracy on the test set, measured once, after training, on the kept weights (flip-averaged with `testTimeFlip`). */
   testAccuracy: number;
+  /** With `testTimeFlip`: the kept weights' plain test accuracy and their flip-averaged validation accuracy. */
+  testTimeFlip?: { plainTestAccuracy: number; validationAccuracy: number };
   testCount: number;
   /** confusion[true][predicted], on the test set. */
   confusion: number[][];
@@ -105,7 +125,10 @@ export const DATASET_DEFAULTS: Record<
     | 'epochs'
     | 'batchSize'
     | 'learningRate'
+    | 'schedule'
     | 'learningRateDecay'
+    | 'labelSmoothing'
+    | 'weightDecay'
     | 'shift'
     | 'flip'
     | 'erase'
@@ -119,7 +142,10 @@ export const DATASET_DEFAULTS: Record<
     epochs: 20,
     batchSize: 32,
     learningRate: 0.002,
+    schedule: 'exponential',
     learningRateDecay: 0.85,
+    labelSmoothing: 0,
+    weightDecay: 0,
     shift: 1,
     flip: false,
     erase: 0.25,
@@ -132,7 +158,10 @@ export const DATASET_DEFAULTS: Record<
     epochs: 30,
     batchSize: 32,
     learningRate: 0.002,
+    schedule: 'exponential',
     learningRateDecay: 0.9,
+    labelSmoothing: 0,
+    weightDecay: 0,
     shift: 1,
     flip: true,
     erase: 0,
@@ -176,17 +205,34 @@ export function augmentations(options: Pick<MnistOptions, 'shift' | 'flip' | 'er
   return composeAugments(chosen);
 }
 
-/** Accuracy and confusion matrix (`[true][predicted]`) of a model's logits on a set. */
+/** The class probabilities the model gives each image of a set, `[count * classes]`. */
+async function probabilities(model: cnn.Model, images: Float32Array, set: ImageSet): Promise<Float32Array> {
+  const x = cnn.tensor(images, [set.count, ...set.shape]);
+  const probs = cnn.tidy(() => cnn.softmax(model.predict(x, { batchSize: 500 })));
+  const values = Float32Array.from(await probs.data());
+  probs.dispose();
+  x.dispose();
+  return values;
+}
+
+/**
+ * Accuracy and confusion matrix (`[true][predicted]`) of a model on a set. With `flipAverage`
+ * (test-time augmentation), each image's class probabilities are the mean of the image's and its mirror
+ * image's: for a model trained with flips, both are pictures of the same thing.
+ */
 export async function evaluateSet(
   model: cnn.Model,
   set: ImageSet,
   classes: number,
+  flipAverage = false,
 ): Promise<{ accuracy: number; correct: number; confusion: number[][] }> {
-  const x = cnn.tensor(set.images, [set.count, ...set.shape]);
-  const logits = model.predict(x, { batchSize: 500 });
-  const scores = await logits.data();
-  logits.dispose();
-  x.dispose();
+  const scores = await probabilities(model, set.images, set);
+  if (flipAverage) {
+    const mirrored = Float32Array.from(set.images);
+    randomHorizontalFlip(1)(mirrored, [set.count, ...set.shape], new cnn.Random(0));
+    const other = await probabilities(model, mirrored, set);
+    for (let i = 0; i < scores.length; i++) scores[i] = (scores[i]! + other[i]!) / 2;
+  }
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
   for (let i = 0; i < set.count; i++) {
@@ -232,6 +278,7 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
     classes: classNames.length,
     seed: options.seed,
     width: options.width,
+    ...(options.dropout !== undefined ? { dropout: options.dropout } : {}),
   });
   const parameters = model.countParams().total;
   log(model.summary());
@@ -239,8 +286,17 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
   const yTrain = cnn.tensor(train.labels, [train.count]);
   const xVal = cnn.tensor(validation.images, [validation.count, ...inputShape]);
   const yVal = cnn.tensor(validation.labels, [validation.count]);
-  const optimizer = new cnn.Adam({ learningRate: options.learningRate });
-  model.compile({ optimizer, loss: 'softmaxCrossEntropy', metrics: ['accuracy'] });
+  const optimizer = new cnn.Adam({
+    learningRate:
+      options.schedule === 'one-cycle' ? oneCycleRate(options.learningRate, 0) : options.learningRate,
+    weightDecay: options.weightDecay,
+    decoupledWeightDecay: true,
+  });
+  model.compile({
+    optimizer,
+    loss: { name: 'softmaxCrossEntropy', labelSmoothing: options.labelSmoothing },
+    metrics: ['accuracy'],
+  });
   const augment = augmentations(options);
 
   const trainStart = performance.now();
@@ -255,8 +311,12 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
   const timeIsUp = () => stoppedBy === 'time limit';
   const tty = options.verbose && process.stdout.isTTY;
   const limitSeconds = options.timeLimit * 60;
+  const stepsPerEpoch = Math.ceil(train.count / options.batchSize);
+  let step = 0;
   for (let epoch = 1; epoch <= options.epochs && !timeIsUp(); epoch++) {
-    optimizer.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
+    if (options.schedule === 'exponential') {
+      optimizer.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
+    }
     // One fit call per epoch, so this loop owns the schedule, early stopping and the time limit.
     const [logs] = await model.fit(xTrain, yTrain, {
       epochs: 1,
@@ -264,6 +324,13 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
       validationData: [xVal, yVal],
       augment,
       callbacks: {
+        onBatchBegin: () => {
+          if (options.schedule !== 'one-cycle') return;
+          const seconds = (performance.now() - trainStart) / 1000;
+          const progress = runProgress(step, options.epochs * stepsPerEpoch, seconds, limitSeconds);
+          optimizer.learningRate = oneCycleRate(options.learningRate, progress);
+          step++;
+        },
         onBatchEnd: (b) => {
           // The time limit stops mid-epoch; fit still validates the batches that epoch ran.
           if (limitSeconds > 0 && (performance.now() - trainStart) / 1000 >= limitSeconds) {
@@ -310,7 +377,18 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
   }
 
   // The test set, once, on the weights chosen by validation.
-  const { accuracy: testAccuracy, correct, confusion } = await evaluateSet(model, test, classNames.length);
+  const flipAverage = options.testTimeFlip ?? false;
+  const {
+    accuracy: testAccuracy,
+    correct,
+    confusion,
+  } = await evaluateSet(model, test, classNames.length, flipAverage);
+  const testTimeFlip = flipAverage
+    ? {
+        plainTestAccuracy: (await evaluateSet(model, test, classNames.length)).accuracy,
+        validationAccuracy: (await evaluateSet(model, validation, classNames.length, true)).accuracy,
+      }
+    : undefined;
 
   await mkdir(options.out, { recursive: true });
   const files: string[] = [];
@@ -342,6 +420,7 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
     epochsRun: history.length,
     stoppedBy,
     testAccuracy,
+    ...(testTimeFlip ? { testTimeFlip } : {}),
     testCount: test.count,
     confusion,
     classNames,
@@ -361,9 +440,15 @@ export async function trainMnist(options: MnistOptions): Promise<MnistResult> {
   log(
     `validation accuracy: ${pct(best.accuracy)} (epoch ${best.epoch} of ${history.length}, stopped by ${stoppedBy}; ${validation.count} images)`,
   );
+  if (testTimeFlip) {
+    log(
+      `validation accuracy with test-time flips: ${pct(testTimeFlip.validationAccuracy)} (the same weights)`,
+    );
+  }
   log(
-    `test accuracy: ${pct(testAccuracy)} (${correct}/${test.count} test images, evaluated once, after training)`,
+    `test accuracy: ${pct(testAccuracy)} (${correct}/${test.count} test images, evaluated once, after training${flipAverage ? '; each image averaged with its mirror image' : ''})`,
   );
+  if (testTimeFlip) log(`test accuracy without test-time flips: ${pct(testTimeFlip.plainTestAccuracy)}`);
   log(
     `model ${options.model}: ${parameters} parameters; time: ${trainSeconds.toFixed(1)} s training, ${result.totalSeconds.toFixed(1)} s in all, on ${backend.name}`,
   );

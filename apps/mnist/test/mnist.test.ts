@@ -2,11 +2,18 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as cnn from '@cnn/core';
-import { FASHION_MNIST_CLASSES, loadMnist } from '@cnn/datasets';
+import { FASHION_MNIST_CLASSES, loadMnist, take } from '@cnn/datasets';
 import { loadModel } from '@cnn/node';
 import { describe, expect, it } from 'vitest';
 import { buildModel, modelNames } from '../src/models.js';
-import { DATASET_DEFAULTS, formatConfusion, type MnistOptions, trainMnist } from '../src/train.js';
+import { oneCycleRate } from '../src/schedule.js';
+import {
+  DATASET_DEFAULTS,
+  evaluateSet,
+  formatConfusion,
+  type MnistOptions,
+  trainMnist,
+} from '../src/train.js';
 
 // A short run of the main job (2,000 training + validation digits, one epoch): the whole pipeline, with real
 // numbers. No augmentation here: one epoch of shifted digits is too little to learn from; augment.test.ts
@@ -94,6 +101,60 @@ describe('the main job', () => {
     expect(result.testCount).toBe(1000);
     expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(1000);
   }, 120_000);
+
+  it('one-cycle sets the rate every step: the rate an epoch starts with is the one of the step before', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cnn-mnist-one-cycle-'));
+    // 400 training digits in batches of 100: 4 steps an epoch, 12 in the run.
+    const options = {
+      ...base,
+      trainSize: 500,
+      validationSize: 100,
+      testSize: 100,
+      epochs: 3,
+      batchSize: 100,
+      schedule: 'one-cycle' as const,
+      learningRate: 0.004,
+      labelSmoothing: 0.1,
+      weightDecay: 0.01,
+      pictures: false,
+      out,
+    };
+    const result = await trainMnist(options);
+    expect(result.history.map((e) => e.learningRate)).toEqual([
+      oneCycleRate(0.004, 0), // fit logs the rate before the epoch's first step: the last one set
+      oneCycleRate(0.004, 3 / 12),
+      oneCycleRate(0.004, 7 / 12),
+    ]);
+    expect(result.testAccuracy).toBeGreaterThan(0.3); // chance is 0.1
+    const saved = JSON.parse(await readFile(join(out, 'result.json'), 'utf8'));
+    expect(saved.settings).toMatchObject({ schedule: 'one-cycle', labelSmoothing: 0.1, weightDecay: 0.01 });
+  }, 120_000);
+
+  it('test-time flips average each image with its mirror image, computed here by hand', async () => {
+    cnn.setBackend('cpu');
+    const { test } = loadMnist({ seed: 1, trainSize: 2000, validationSize: 200 });
+    const set = take(test, 40);
+    const model = buildModel('lenet5', { inputShape: [28, 28, 1], classes: 10, seed: 3, width: 1 });
+    const mirrored = new Float32Array(set.images.length);
+    for (let i = 0; i < set.count * 28; i++) {
+      for (let x = 0; x < 28; x++) mirrored[i * 28 + x] = set.images[i * 28 + 27 - x]!;
+    }
+    const probabilitiesOf = async (images: Float32Array) =>
+      cnn.softmax(model.predict(cnn.tensor(images, [set.count, 28, 28, 1]))).data();
+    const [a, b] = [await probabilitiesOf(set.images), await probabilitiesOf(mirrored)];
+    const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    for (let i = 0; i < set.count; i++) {
+      const mean = Array.from({ length: 10 }, (_, c) => (a[i * 10 + c]! + b[i * 10 + c]!) / 2);
+      confusion[set.labels[i]!]![mean.indexOf(Math.max(...mean))]!++;
+    }
+    const averaged = await evaluateSet(model, set, 10, true);
+    expect(averaged.confusion).toEqual(confusion);
+    // Mirroring the set first changes nothing: each image meets the same pair.
+    expect((await evaluateSet(model, { ...set, images: mirrored }, 10, true)).confusion).toEqual(confusion);
+    // And the plain evaluation is not the same thing (an untrained net is far from symmetric).
+    expect((await evaluateSet(model, set, 10)).confusion).not.toEqual(confusion);
+    model.dispose();
+  });
 
   it('needs a validation set', async () => {
     await expect(trainMnist({ ...base, validationSize: 0, out: '' })).rejects.toThrow(

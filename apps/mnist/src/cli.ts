@@ -27,6 +27,12 @@ const nonNegative = (value: string) => {
   if (!(n >= 0)) throw new InvalidArgumentError('expected 0 or a positive number');
   return n;
 };
+/** A rate in [0, 1): label smoothing, dropout. */
+const rateBelowOne = (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a number in [0, 1)');
+  return n;
+};
 const probability = (value: string) => {
   const n = Number(value);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a probability in [0, 1]');
@@ -78,11 +84,7 @@ const program = new Command()
   .option(
     '--label-smoothing <s>',
     `softmax cross-entropy against (1 - s) one-hot + s / classes, 0 = off (default: ${d('labelSmoothing')})`,
-    (value: string) => {
-      const n = Number(value);
-      if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a number in [0, 1)');
-      return n;
-    },
+    rateBelowOne,
   )
   .option(
     '--weight-decay <x>',
@@ -122,11 +124,7 @@ const program = new Command()
     0,
   )
   .option('--width <x>', 'channel multiplier of vgg-bn, resnet and mobilenet', positive, 1)
-  .option('--dropout <p>', "vgg-bn's dropout rate after fc1 (default: 0.3)", (value: string) => {
-    const n = Number(value);
-    if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a rate in [0, 1)');
-    return n;
-  })
+  .option('--dropout <p>', "vgg-bn's dropout rate after fc1 (default: 0.3)", rateBelowOne)
   .option(
     '--seed <n>',
     'seed of the splits, the initial weights, the shuffling and the augmentation',
